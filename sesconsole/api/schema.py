@@ -1,0 +1,253 @@
+"""Request validation against the action input objects declared in spec/api.json.
+
+`validate(action, params)` returns a cleaned copy of the parameters or raises
+ApiError (MissingParameter, UnknownParameter, InvalidParameter,
+InvalidParameterValue) naming the parameter by its path, e.g. `Template.TemplateID`
+or `Datas.0.Email`: the same path a GET request spells out in its query.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .errors import invalid_parameter, invalid_parameter_value, missing_parameter, unknown_parameter
+
+SPEC_PATH = Path(__file__).resolve().parent / "spec" / "api.json"
+
+# api.json names a field's `type` and, for scalars and list elements, a
+# `member` that refines it. These are all the values the spec uses; anything
+# else makes loading fail instead of silently skipping validation.
+SCALAR_MEMBERS = {
+    "string": "string",
+    "date": "string",
+    "datetime": "string",
+    "uint64": "int",
+    "int64": "int",
+    "bool": "bool",
+}
+FIELD_TYPES = {"string", "int", "bool", "list", "object"}
+INT_RANGES = {"uint64": (0, 2**64 - 1), "int64": (-(2**63), 2**63 - 1)}
+_INT_TEXT = re.compile(r"-?[0-9]{1,20}")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    member: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: str
+    inputs: dict[str, str]
+    objects: dict[str, tuple[Field, ...]]
+
+
+def _check(spec: Spec) -> None:
+    for object_name, fields in spec.objects.items():
+        for f in fields:
+            where = f"{object_name}.{f.name}"
+            if f.type not in FIELD_TYPES:
+                raise ImproperlyConfigured(f"api.json: unsupported type {f.type!r} at {where}")
+            if f.type == "object" and f.member not in spec.objects:
+                raise ImproperlyConfigured(f"api.json: unknown object {f.member!r} at {where}")
+            if f.type == "list" and f.member not in SCALAR_MEMBERS | spec.objects:
+                raise ImproperlyConfigured(f"api.json: unknown element {f.member!r} at {where}")
+            if f.type in ("string", "int", "bool") and SCALAR_MEMBERS.get(f.member) != f.type:
+                raise ImproperlyConfigured(
+                    f"api.json: member {f.member!r} is no {f.type} at {where}"
+                )
+    for action, input_name in spec.inputs.items():
+        if input_name not in spec.objects:
+            raise ImproperlyConfigured(f"api.json: {action} has no input object {input_name!r}")
+
+
+@cache
+def load() -> Spec:
+    raw = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
+    objects = {
+        name: tuple(
+            Field(m["name"], m["type"], m["member"], bool(m.get("required", False)))
+            for m in obj["members"]
+        )
+        for name, obj in raw["objects"].items()
+    }
+    spec = Spec(
+        version=raw["metadata"]["apiVersion"],
+        inputs={name: a["input"] for name, a in raw["actions"].items()},
+        objects=objects,
+    )
+    _check(spec)
+    return spec
+
+
+def api_version() -> str:
+    return load().version
+
+
+def action_names() -> frozenset[str]:
+    return frozenset(load().inputs)
+
+
+def input_fields(action: str) -> tuple[Field, ...]:
+    spec = load()
+    return spec.objects[spec.inputs[action]]
+
+
+# --- validation -----------------------------------------------------------------
+
+
+def validate(action: str, params: dict) -> dict:
+    """Check `params` against the action's input; return them with types made exact."""
+    return _object(input_fields(action), params, "")
+
+
+def _join(prefix: str, name: str | int) -> str:
+    return f"{prefix}.{name}" if prefix else str(name)
+
+
+def _object(fields: tuple[Field, ...], value, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise invalid_parameter(f"The parameter `{path}` must be an object.")
+    known = {f.name for f in fields}
+    for name in value:
+        if name not in known:
+            raise unknown_parameter(_join(path, name))
+    cleaned = {}
+    for f in fields:
+        item = value.get(f.name)
+        # The SDK leaves unset fields out; other clients send null for them.
+        if item is None:
+            if f.required:
+                raise missing_parameter(_join(path, f.name))
+            continue
+        cleaned[f.name] = _field(f, item, _join(path, f.name))
+    return cleaned
+
+
+def _field(f: Field, value, path: str):
+    if f.type == "list":
+        if not isinstance(value, list):
+            raise invalid_parameter(f"The parameter `{path}` must be an array.")
+        return [_element(f.member, item, _join(path, i)) for i, item in enumerate(value)]
+    return _element(f.member, value, path)
+
+
+def _element(member: str, value, path: str):
+    if member not in SCALAR_MEMBERS:
+        return _object(load().objects[member], value, path)
+    kind = SCALAR_MEMBERS[member]
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+        # Some fields are typed string but carry numbers (for example
+        # ListAddressUnsubscribeConfig.Limit), and clients send ints there.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        raise invalid_parameter(f"The parameter `{path}` must be a string.")
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise invalid_parameter(f"The parameter `{path}` must be an integer.")
+        low, high = INT_RANGES[member]
+        if not low <= value <= high:
+            raise invalid_parameter_value(f"The parameter `{path}` is out of range.")
+        return value
+    if not isinstance(value, bool):
+        raise invalid_parameter(f"The parameter `{path}` must be a boolean.")
+    return value
+
+
+# --- GET: flattened query parameters ----------------------------------------------
+
+
+def unflatten(pairs: list[tuple[str, str]]) -> dict:
+    """Rebuild nested params from `a.0.b=v` keys (the SDK's GET flattening).
+
+    A level whose keys are all numbers becomes a list; its indices must run
+    0..n-1, as the SDK writes them.
+    """
+    root: dict = {}
+    for key, value in pairs:
+        parts = key.split(".")
+        if "" in parts:
+            raise invalid_parameter(f"The query parameter `{key}` is malformed.")
+        node = root
+        for depth, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise invalid_parameter(
+                    f"The parameter `{'.'.join(parts[: depth + 1])}` is given both as a value "
+                    "and as a structure."
+                )
+            node = child
+        if parts[-1] in node:
+            raise invalid_parameter(f"The parameter `{key}` is given more than once.")
+        node[parts[-1]] = value
+    return {name: _listify(child, name) for name, child in root.items()}
+
+
+def _listify(node, path: str):
+    if not isinstance(node, dict):
+        return node
+    node = {name: _listify(child, _join(path, name)) for name, child in node.items()}
+    if not all(name.isascii() and name.isdigit() for name in node):
+        return node
+    if set(node) != {str(i) for i in range(len(node))}:
+        raise invalid_parameter(f"The indices of `{path}` must run from 0 without gaps.")
+    return [node[str(i)] for i in range(len(node))]
+
+
+def coerce(action: str, params: dict) -> dict:
+    """Turn GET's string values into the declared ints and bools.
+
+    Values that do not convert stay strings, so that `validate` names them.
+    """
+    return _coerce_object(input_fields(action), params)
+
+
+def _coerce_object(fields: tuple[Field, ...], value):
+    if not isinstance(value, dict):
+        return value
+    by_name = {f.name: f for f in fields}
+    return {
+        name: _coerce_field(by_name[name], item) if name in by_name else item
+        for name, item in value.items()
+    }
+
+
+def _coerce_field(f: Field, value):
+    if f.type == "list":
+        if not isinstance(value, list):
+            return value
+        return [_coerce_element(f.member, item) for item in value]
+    return _coerce_element(f.member, value)
+
+
+def _coerce_element(member: str, value):
+    if member not in SCALAR_MEMBERS:
+        return _coerce_object(load().objects[member], value)
+    if not isinstance(value, str):
+        return value
+    kind = SCALAR_MEMBERS[member]
+    if kind == "int" and _INT_TEXT.fullmatch(value):
+        return int(value)
+    if kind == "bool":
+        # The SDK writes Python's str(True); other clients write true/1.
+        return {"true": True, "1": True, "false": False, "0": False}.get(value.lower(), value)
+    return value
+
+
+def parse_query(action: str, query_string: str) -> dict:
+    """Params of a GET request: parse, un-flatten and coerce its query string."""
+    try:
+        pairs = parse_qsl(query_string, keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise invalid_parameter("The query string is not valid UTF-8 form encoding.") from exc
+    return coerce(action, unflatten(pairs))

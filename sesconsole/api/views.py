@@ -1,0 +1,137 @@
+"""The API gateway at `/`: Tencent Cloud SES 2020-10-02 wire format.
+
+Every API reply is HTTP 200 with `Content-Type: application/json` exactly and a
+RequestId: the official SDK treats any other status as a network error and,
+given a charset in the content type, silently skips error detection.
+"""
+
+import json
+import logging
+import uuid
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.csrf import csrf_exempt
+
+from sesconsole import ratelimit
+
+from . import auth, registry, schema
+from .errors import ApiError, invalid_parameter, missing_parameter
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/json"
+
+
+def _reply(request_id: str, fields: dict) -> HttpResponse:
+    body = json.dumps({"Response": {**fields, "RequestId": request_id}})
+    return HttpResponse(body, content_type=CONTENT_TYPE)
+
+
+def _error_reply(request_id: str, error: ApiError) -> HttpResponse:
+    return _reply(request_id, {"Error": error.as_dict()})
+
+
+@csrf_exempt
+def gateway(request):
+    # The official SDK always signs its requests, so an unsigned GET is a
+    # person who typed the service's address into a browser.
+    if request.method == "GET" and "HTTP_AUTHORIZATION" not in request.META:
+        return redirect("home")
+    request_id = str(uuid.uuid4())
+    try:
+        return _reply(request_id, handle(request, request_id))
+    except ApiError as error:
+        return _error_reply(request_id, error)
+    except Exception:
+        logger.exception(
+            "API request failed: RequestId %s, action %r",
+            request_id,
+            request.META.get("HTTP_X_TC_ACTION"),
+        )
+        return _error_reply(request_id, ApiError("InternalError"))
+
+
+def handle(request, request_id: str) -> dict:
+    """Run one API request through the checks and its handler; return the Response fields."""
+    if request.method not in ("POST", "GET"):
+        raise ApiError("UnsupportedProtocol")
+    body = read_body(request) if request.method == "POST" else b""
+    action = request.META.get("HTTP_X_TC_ACTION", "").strip()
+    if not action:
+        raise missing_parameter("X-TC-Action")
+    check_version(request.META.get("HTTP_X_TC_VERSION", "").strip())
+
+    api_key = auth.authenticate(request, body)
+    api_key.mark_used()
+    account = api_key.account
+
+    handler = registry.get(action)
+    if handler is None:
+        raise ApiError("InvalidAction", f"The action `{action[:100]}` does not exist.")
+    if not ratelimit.hit(f"api:{account.pk}:{action}", account.api_rate_per_second, period=1):
+        raise ApiError(
+            "RequestLimitExceeded",
+            f"At most {account.api_rate_per_second} {action} requests per second are allowed.",
+        )
+
+    params = schema.validate(action, request_params(request, action, body))
+    ctx = registry.ApiContext(
+        request_id=request_id,
+        account=account,
+        api_key=api_key,
+        action=action,
+        region=request.META.get("HTTP_X_TC_REGION", ""),
+        language=request.META.get("HTTP_X_TC_LANGUAGE", ""),
+        request=request,
+    )
+    result = handler(ctx, params)
+    if not isinstance(result, dict):
+        raise TypeError(f"handler of {action} returned {type(result).__name__}, not dict")
+    return result
+
+
+def read_body(request) -> bytes:
+    """The raw body, refusing more than SES_API_MAX_BODY bytes.
+
+    Read from the stream rather than request.body, which enforces the much
+    smaller DATA_UPLOAD_MAX_MEMORY_SIZE and raises instead of answering.
+    """
+    limit = settings.SES_API_MAX_BODY
+    too_large = ApiError("RequestSizeLimitExceeded", f"The request body exceeds {limit} bytes.")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_large
+    chunks, size = [], 0
+    while chunk := request.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+    return b"".join(chunks)
+
+
+def check_version(version: str) -> None:
+    if not version:
+        raise missing_parameter("X-TC-Version")
+    if version != schema.api_version():
+        raise ApiError(
+            "NoSuchVersion",
+            f"The API version `{version[:40]}` does not exist; use {schema.api_version()}.",
+        )
+
+
+def request_params(request, action: str, body: bytes) -> dict:
+    if request.method == "GET":
+        return schema.parse_query(action, request.META.get("QUERY_STRING", ""))
+    try:
+        params = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise invalid_parameter("The request body is not valid JSON.") from exc
+    if not isinstance(params, dict):
+        raise invalid_parameter("The request body must be a JSON object.")
+    return params

@@ -1,0 +1,67 @@
+"""The console's navigation, in the order of the SES console.
+
+An entry appears only when its page exists: entries name URL patterns, and
+a pattern that no app has registered yet is left out (with its group, when
+the group is then empty).
+"""
+
+from functools import cache
+
+from django.urls import NoReverseMatch, reverse
+
+NAVIGATION = [
+    ("Overview", [("Overview", "overview")]),
+    (
+        "Configuration",
+        [
+            ("Sender Domain", "domains:list"),
+            ("Sender Address", "domains:senders"),
+            ("Email Template", "templates:list"),
+            ("Callback Address", "sending:callbacks"),
+        ],
+    ),
+    (
+        "Email Sending",
+        [
+            ("Send", "sending:send"),
+            ("Batch Tasks", "sending:batch_tasks"),
+            ("Recipient Lists", "sending:recipient_lists"),
+        ],
+    ),
+    ("Statistics", [("Statistics", "stats:overview")]),
+    ("Blocklist", [("Blocklist", "sending:blocklist")]),
+    ("Plan Management", [("Plan Management", "accounts:plan")]),
+    ("Dedicated IP", [("Dedicated IP", "sending:dedicated_ips")]),
+    ("API Keys", [("API Keys", "api_keys")]),
+]
+
+
+@cache
+def _resolved():
+    groups = []
+    for title, entries in NAVIGATION:
+        links = []
+        for label, name in entries:
+            try:
+                links.append((label, reverse(name)))
+            except NoReverseMatch:
+                continue
+        if links:
+            groups.append((title, links))
+    return tuple(groups)
+
+
+def console_navigation(request):
+    groups = _resolved()
+    # The longest URL that prefixes the path is the page we are on.
+    prefixes = [url for _, links in groups for _, url in links if request.path.startswith(url)]
+    current = max(prefixes, key=len, default=None)
+    return [
+        {
+            "title": title,
+            "links": [
+                {"label": label, "url": url, "active": url == current} for label, url in links
+            ],
+        }
+        for title, links in groups
+    ]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sesconsole.api.views import gateway
+
+admin.site.site_header = "sesconsole support"
+admin.site.site_title = "sesconsole support"
+
+urlpatterns = [
+    # The Tencent-compatible API lives at the root, as the official SDK
+    # always calls "/"; a browser's GET / is sent on to the console.
+    path("", gateway, name="api"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+]
