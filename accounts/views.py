@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from . import usage
 from .access import operator_required, owned_or_404, reviewer_required
 from .forms import AcceptInvitationForm, ApiKeyForm, InviteForm
 from .models import ApiKey, Invitation, Membership, User
@@ -45,6 +46,7 @@ def overview(request):
             "checklist": checklist,
             "time_zone": settings.TIME_ZONE,
             "api_key_count": account.api_keys.filter(enabled=True).count(),
+            "api_requests_today": usage.api_requests_today(account),
         },
     )
 

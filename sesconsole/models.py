@@ -9,13 +9,14 @@ class RateWindow(models.Model):
 
     name = models.CharField(max_length=200)
     started = models.BigIntegerField(help_text="Start of the window, unix seconds")
+    expires = models.BigIntegerField(help_text="End of the window, unix seconds")
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["name", "started"], name="ratewindow_name_started_uniq")
         ]
-        indexes = [models.Index(fields=["started"])]
+        indexes = [models.Index(fields=["expires"])]
 
     def __str__(self):
         return f"{self.name}@{self.started}={self.count}"

@@ -20,7 +20,9 @@ def _redis(url):
     return redis.Redis.from_url(url)
 
 
-def _window(period: int, now: float | None) -> int:
+def _window(period: int, now: float | None, start: int | None) -> int:
+    if start is not None:
+        return start
     now = time.time() if now is None else now
     return int(now // period) * period
 
@@ -30,31 +32,49 @@ def _incr_redis(key: str, window: int, period: int, amount: int) -> int:
     name = f"ses:rl:{key}:{window}"
     pipe = client.pipeline()
     pipe.incrby(name, amount)
-    pipe.expire(name, period + 1)
+    pipe.expireat(name, window + period + 1)
     count, _ = pipe.execute()
     return int(count)
 
 
-def _incr_db(key: str, window: int, amount: int) -> int:
+def _incr_db(key: str, window: int, period: int, amount: int) -> int:
     from .models import RateWindow
 
     table = connection.ops.quote_name(RateWindow._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (name, started, count) VALUES (%s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {table} (name, started, expires, count) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (name, started) DO UPDATE SET count = {table}.count + excluded.count "
             "RETURNING count",
-            [key, window, amount],
+            [key, window, window + period, amount],
         )
         return int(cursor.fetchone()[0])
 
 
-def count(key: str, period: int, amount: int = 1, now: float | None = None) -> int:
-    """Add `amount` to the current window of `key` and return the new total."""
-    window = _window(period, now)
+def count(
+    key: str, period: int, amount: int = 1, now: float | None = None, start: int | None = None
+) -> int:
+    """Add `amount` to the current window of `key` and return the new total.
+
+    Windows are aligned on multiples of `period` unless `start` (unix seconds)
+    names the window, as for calendar days in the local time zone.
+    """
+    window = _window(period, now, start)
     if settings.REDIS_URL:
         return _incr_redis(key, window, period, amount)
-    return _incr_db(key, window, amount)
+    return _incr_db(key, window, period, amount)
+
+
+def peek(key: str, period: int, now: float | None = None, start: int | None = None) -> int:
+    """The count of the current window of `key`, without adding to it."""
+    window = _window(period, now, start)
+    if settings.REDIS_URL:
+        return int(_redis(settings.REDIS_URL).get(f"ses:rl:{key}:{window}") or 0)
+    from .models import RateWindow
+
+    row = RateWindow.objects.filter(name=key, started=window).values_list("count", flat=True)
+    return row.first() or 0
 
 
 def hit(key: str, limit: int, period: int = 1, now: float | None = None) -> bool:
@@ -62,9 +82,10 @@ def hit(key: str, limit: int, period: int = 1, now: float | None = None) -> bool
     return count(key, period, 1, now) <= limit
 
 
-def prune(older_than_seconds: int = 3600) -> int:
+def prune(now: float | None = None) -> int:
+    """Delete the database windows that have ended."""
     from .models import RateWindow
 
-    cutoff = int(time.time()) - older_than_seconds
-    deleted, _ = RateWindow.objects.filter(started__lt=cutoff).delete()
+    now = time.time() if now is None else now
+    deleted, _ = RateWindow.objects.filter(expires__lt=int(now)).delete()
     return deleted

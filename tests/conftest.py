@@ -1,9 +1,11 @@
+import json
 import os
 import shutil
 
 import pytest
 
 from accounts.models import Account, ApiKey, Membership, User
+from tests.tc3 import envelope, tc3_headers
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -35,6 +37,20 @@ def redis_url():
     except redis.RedisError:
         return ""
     return "redis://127.0.0.1:6379/15"
+
+
+def pytest_sessionstart(session):
+    """Where CI requires PostgreSQL and Redis, refuse to run the suite on anything else."""
+    from django.conf import settings
+
+    required = required_services()
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgres" in required and not engine.endswith("postgresql"):
+        raise pytest.UsageError(f"SES_TEST_REQUIRE has postgres but the database is {engine}")
+    if "redis" in required and not (
+        settings.REDIS_URL.startswith("redis") and settings.CELERY_BROKER_URL.startswith("redis")
+    ):
+        raise pytest.UsageError("SES_TEST_REQUIRE has redis but REDIS_URL/CELERY_BROKER_URL differ")
 
 
 def chromium_path():
@@ -90,3 +106,42 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def call_api(client, api_key):
+    """Sign and send one API request through the Django test client.
+
+    `params` is JSON-encoded unless a raw `body` is given; `headers` replaces
+    the signed headers entirely; other keywords go to tc3_headers.
+    """
+    key, secret = api_key
+
+    def call(
+        action="ListEmailTemplates",
+        params=None,
+        *,
+        body=None,
+        method="POST",
+        query="",
+        headers=None,
+        secret_id=None,
+        secret_key=None,
+        **sign,
+    ):
+        if body is None:
+            body = b"" if method == "GET" else json.dumps(params or {}).encode()
+        if headers is None:
+            headers = tc3_headers(
+                secret_id or key.secret_id,
+                secret_key or secret,
+                method=method,
+                body=body,
+                query=query,
+                action=action,
+                **sign,
+            )
+        path = f"/?{query}" if query else "/"
+        return envelope(client.generic(method, path, data=body, headers=headers))
+
+    return call

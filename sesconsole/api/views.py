@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import usage
 from sesconsole import ratelimit
 
 from . import auth, registry, schema
@@ -66,9 +67,14 @@ def handle(request, request_id: str) -> dict:
     api_key = auth.authenticate(request, body)
     api_key.mark_used()
     account = api_key.account
+    usage.count_api_request(account)
 
     handler = registry.get(action)
     if handler is None:
+        if action in schema.action_names():
+            raise ApiError(
+                "InvalidAction", f"The action `{action}` is not available on this service yet."
+            )
         raise ApiError("InvalidAction", f"The action `{action[:100]}` does not exist.")
     if not ratelimit.hit(f"api:{account.pk}:{action}", account.api_rate_per_second, period=1):
         raise ApiError(

@@ -47,3 +47,19 @@ def test_commands_refuse_bad_input():
     with pytest.raises(CommandError, match="No account named"):
         run("createapikey", "--account", "nope")
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_seeddemo_is_idempotent_and_prints_working_logins(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = run("seeddemo")
+    second = run("seeddemo")
+    assert first == second
+    operator = User.objects.get(email="demo@example.com")
+    password = next(line.split()[-1] for line in first.splitlines() if "demo@example.com" in line)
+    assert operator.check_password(password)
+    assert operator.account.name == "demo"
+    assert User.objects.get(email="reviewer@example.com").is_reviewer
+    assert User.objects.get(email="support@example.com").is_staff
+    secret_key = next(line.split()[-1] for line in first.splitlines() if "SecretKey" in line)
+    assert ApiKey.objects.get(account=operator.account).secret_key == secret_key

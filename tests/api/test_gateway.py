@@ -16,8 +16,7 @@ from accounts.models import ApiKey
 from sesconsole.api import registry
 from sesconsole.api.errors import ApiError
 from sesconsole.api.views import read_body
-
-from .helpers import envelope, tc3_headers
+from tests.tc3 import envelope, tc3_headers
 
 LIST = {"Limit": 10, "Offset": 0}
 
@@ -303,12 +302,14 @@ def test_wrong_or_missing_version(call_api, calls, version, code):
 def test_unknown_action(call_api):
     reply = call_api("NoSuchAction", {})
     assert reply.code == "InvalidAction"
+    assert reply.message == "The action `NoSuchAction` does not exist."
 
 
 def test_spec_action_without_handler_is_invalid(call_api):
     with registry.override("DeleteEmailIdentity", None):
         reply = call_api("DeleteEmailIdentity", {"EmailIdentity": "example.com"})
     assert reply.code == "InvalidAction"
+    assert "not available on this service yet" in reply.message
 
 
 def test_unknown_action_needs_authentication_first(call_api):

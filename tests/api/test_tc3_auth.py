@@ -12,8 +12,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from sesconsole.api import schema
 from sesconsole.api.auth import meta_header, verify_tc3
 from sesconsole.api.errors import ApiError
-
-from .helpers import tc3_headers
+from tests.tc3 import tc3_headers
 
 SECRET_ID = "AKIDunittest0001"
 SECRET_KEY = "unit-test-secret-key"

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from sesconsole import ratelimit
 from tests.conftest import need, redis_url
@@ -39,7 +39,7 @@ def test_concurrent_hits_are_all_counted(backend):
             for _ in range(10):
                 results.append(ratelimit.count("shared", 60, 1, now))
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
@@ -50,9 +50,20 @@ def test_concurrent_hits_are_all_counted(backend):
     assert sorted(results) == list(range(1, 41))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_explicit_windows_and_peek(backend):
+    day_start = 1_800_028_800  # a local midnight, not a multiple of 86400
+    assert ratelimit.peek("day", 86400, start=day_start) == 0
+    ratelimit.count("day", 86400, 3, start=day_start)
+    assert ratelimit.peek("day", 86400, start=day_start) == 3
+    assert ratelimit.peek("day", 86400, start=day_start + 86400) == 0
+
+
 @pytest.mark.django_db
-def test_prune_drops_old_windows(settings):
+def test_prune_drops_ended_windows_only(settings):
     settings.REDIS_URL = ""
-    ratelimit.count("old", 1, 1, now=1000.0)
-    ratelimit.count("new", 1, 1)
-    assert ratelimit.prune(older_than_seconds=3600) == 1
+    now = 1_800_000_000
+    ratelimit.count("second", 1, 1, now=now - 10)
+    ratelimit.count("day", 86400, 1, start=now - 3600)
+    assert ratelimit.prune(now=now) == 1
+    assert ratelimit.peek("day", 86400, start=now - 3600) == 1

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.models import Account, Membership, User
+from accounts.models import Account, ApiKey, Membership, User
 
 ROLES = [
     ("operator", "demo@example.com", {}),
@@ -17,7 +17,7 @@ ROLES = [
 class Command(BaseCommand):
     help = (
         "Create the demo account and its logins once (used by `make run`) and print them. "
-        "Passwords are generated on first run and kept in var/demo-logins.json."
+        "Passwords and an API key are generated on first run and kept in var/demo-logins.json."
     )
 
     def handle(self, **options):
@@ -33,9 +33,16 @@ class Command(BaseCommand):
                 if role == "operator":
                     Membership.objects.create(user=user, account=account)
                 known[email] = password
+            if "api_key" not in known and not account.api_keys.exists():
+                key, secret = ApiKey.issue(account, "demo key")
+                known["api_key"] = {"SecretId": key.secret_id, "SecretKey": secret}
         store.write_text(json.dumps(known, indent=2))
         store.chmod(0o600)
         self.stdout.write("Demo logins (account 'demo'):")
         for role, email, _ in ROLES:
             password = known.get(email, "(set before; unchanged)")
             self.stdout.write(f"  {role:<9} {email:<24} {password}")
+        if "api_key" in known:
+            key = known["api_key"]
+            self.stdout.write(f"Demo API key: SecretId {key['SecretId']}")
+            self.stdout.write(f"              SecretKey {key['SecretKey']}")
