@@ -28,6 +28,8 @@ class AccountAdmin(admin.ModelAdmin):
                     "hourly_per_recipient",
                     "api_rate_per_second",
                     "reputation_level",
+                    "max_sender_domains",
+                    "max_sender_addresses",
                 ]
             },
         ),

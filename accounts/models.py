@@ -88,6 +88,8 @@ class Account(models.Model):
         default=20, help_text="API requests per second, per action"
     )
     reputation_level = models.PositiveSmallIntegerField(default=1)
+    max_sender_domains = models.PositiveIntegerField(default=10)
+    max_sender_addresses = models.PositiveIntegerField(default=10)
 
     class Meta:
         ordering = ["name"]

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -29,21 +29,45 @@ def home(request):
     return render(request, "accounts/no_access.html", status=403)
 
 
+def _checklist(account):
+    """The getting-started steps, each done or not, linked where its page exists."""
+    steps = [
+        ("Verify a sender domain", "Publish the DKIM, SPF, MX and DMARC records.", "domains:list"),
+        (
+            "Create a sender address",
+            "An address on a verified domain to send from.",
+            "domains:senders",
+        ),
+        (
+            "Get a template approved",
+            "Templates are reviewed before they can send.",
+            "templates:list",
+        ),
+        ("Send an email", "From the console, the API or SMTP.", "sending:send"),
+    ]
+    done = {
+        "domains:list": account.sender_domains.filter(status="verified").exists(),
+        "domains:senders": account.sender_addresses.exists(),
+    }
+    checklist = []
+    for title, text, url_name in steps:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            url = None
+        checklist.append({"title": title, "text": text, "url": url, "done": done.get(url_name)})
+    return checklist
+
+
 @operator_required
 def overview(request):
     account = request.account
-    checklist = [
-        ("Verify a sender domain", "Publish the DKIM, SPF, MX and DMARC records."),
-        ("Create a sender address", "An address on a verified domain to send from."),
-        ("Get a template approved", "Templates are reviewed before they can send."),
-        ("Send an email", "From the console, the API or SMTP."),
-    ]
     return render(
         request,
         "accounts/overview.html",
         {
             "account": account,
-            "checklist": checklist,
+            "checklist": _checklist(account),
             "time_zone": settings.TIME_ZONE,
             "api_key_count": account.api_keys.filter(enabled=True).count(),
             "api_requests_today": usage.api_requests_today(account),

@@ -1,6 +1,7 @@
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security)
@@ -59,3 +60,39 @@ def check_database(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def check_sender_domain_hosts(app_configs, **kwargs):
+    """Sender domains are told to publish these hosts: they must be real ones."""
+    warnings = []
+    for name in ("SES_MX_HOST", "SES_SPF_DOMAIN"):
+        value = getattr(settings, name)
+        if value.endswith(".localhost"):
+            warnings.append(
+                Warning(
+                    f"{name} is {value}, a name only this machine resolves.",
+                    hint=f"Set {name} to the public host name of your service.",
+                    id="sesconsole.W004",
+                )
+            )
+    return warnings
+
+
+@register()
+def check_dns_nameservers(app_configs, **kwargs):
+    from domains.dns import parse_nameserver
+
+    errors = []
+    for entry in settings.SES_DNS_NAMESERVERS:
+        try:
+            parse_nameserver(entry)
+        except ImproperlyConfigured as error:
+            errors.append(
+                Error(
+                    str(error),
+                    hint='Use entries like "192.0.2.53", "127.0.0.1:5353" or "[::1]:53".',
+                    id="sesconsole.E002",
+                )
+            )
+    return errors

@@ -6,6 +6,7 @@ DATABASE_URL, CELERY_BROKER_URL and REDIS_URL moves it onto PostgreSQL and Redis
 Every variable is documented in .env.example and the README.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "sesconsole",
     "accounts",
+    "domains",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +92,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file too, not shared in-memory SQLite: its table locks ignore
     # the timeout, and worker processes started by tests must see the data.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sesconsole.sqlite3")}
+    # The process id keeps concurrent test runs apart.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sesconsole-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -189,6 +192,19 @@ SES_ENCRYPTION_KEYS = env.list("SES_ENCRYPTION_KEYS", default=[])
 SES_API_TIMESTAMP_SKEW = env.int("SES_API_TIMESTAMP_SKEW", default=300)
 SES_API_MAX_BODY = 8 * 1024 * 1024
 
+# --- sender domains and DNS ---
+# Every DNS lookup of the service (domain verification, MX routing) asks these
+# servers ("host:port", comma-separated); empty: the system's resolvers.
+SES_DNS_NAMESERVERS = env.list("SES_DNS_NAMESERVERS", default=[])
+SES_DNS_TIMEOUT = env.float("SES_DNS_TIMEOUT", default=3.0)
+SES_DNS_TRIES = env.int("SES_DNS_TRIES", default=2)
+# What sender domains must publish: MX to the bounce host, SPF include.
+SES_MX_HOST = env.str("SES_MX_HOST", default="mx.sesconsole.localhost")
+SES_SPF_DOMAIN = env.str("SES_SPF_DOMAIN", default="spf.sesconsole.localhost")
+SES_DOMAIN_PENDING_HOURS = env.int("SES_DOMAIN_PENDING_HOURS", default=72)
+SES_DOMAIN_PENDING_RECHECK_MINUTES = env.int("SES_DOMAIN_PENDING_RECHECK_MINUTES", default=15)
+SES_DOMAIN_VERIFIED_RECHECK_HOURS = env.int("SES_DOMAIN_VERIFIED_RECHECK_HOURS", default=24)
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL",
@@ -210,12 +226,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Queues are named for their work; `make run` starts one worker on all of them,
 # production may give each its own workers.
-CELERY_TASK_ROUTES = {"sesconsole.tasks.*": {"queue": "maintenance"}}
-SES_CELERY_QUEUES = ["default", "maintenance"]
+CELERY_TASK_ROUTES = {
+    "sesconsole.tasks.*": {"queue": "maintenance"},
+    "domains.tasks.*": {"queue": "dns"},
+}
+SES_CELERY_QUEUES = ["default", "maintenance", "dns"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "prune-rate-windows": {"task": "sesconsole.tasks.prune_rate_windows", "schedule": 600.0},
+    "recheck-domains": {"task": "domains.tasks.recheck_domains", "schedule": 300.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", gateway, name="api"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("console/", include("domains.urls")),
 ]

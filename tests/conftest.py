@@ -5,7 +5,10 @@ import shutil
 import pytest
 
 from accounts.models import Account, ApiKey, Membership, User
+from tests.dnsserver import dns_zone  # noqa: F401
+from tests.sdk import sdk_endpoint, ses_client  # noqa: F401
 from tests.tc3 import envelope, tc3_headers
+from tests.workers import celery_worker_process, start_worker  # noqa: F401
 
 PASSWORD = "correct horse battery staple 7"
 
@@ -96,6 +99,12 @@ def operator_client(client, operator):
 def api_key(account):
     """(ApiKey, SecretKey in clear)"""
     return ApiKey.issue(account, description="tests")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,12 @@ import pytest
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.ses.v20201002 import models, ses_client
 
 from accounts.models import ApiKey
 from sesconsole.api import registry
 from sesconsole.api.errors import ApiError
+from tests.sdk import sdk_profile
 
 TEMPLATES = [
     {
@@ -35,21 +34,11 @@ TEMPLATES = [
 
 
 @pytest.fixture
-def endpoint(live_server, monkeypatch):
-    # The SDK and requests honour proxy variables; the live server is local.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    return live_server.url.removeprefix("http://")
+def endpoint(sdk_endpoint):
+    return sdk_endpoint
 
 
-def profile(endpoint, method="POST", unsigned=False):
-    # protocol must go to the constructor: it is copied into .scheme there.
-    result = ClientProfile(
-        httpProfile=HttpProfile(protocol="http", endpoint=endpoint, reqMethod=method, reqTimeout=30)
-    )
-    result.unsignedPayload = unsigned
-    return result
+profile = sdk_profile
 
 
 @pytest.fixture

@@ -84,7 +84,13 @@ def test_deploy_check_flags_the_embedded_default(tmp_path):
     )
     assert result.returncode != 0
     report = result.stdout + result.stderr
-    for check_id in ["security.W009", "sesconsole.W001", "sesconsole.W002", "sesconsole.W003"]:
+    for check_id in [
+        "security.W009",
+        "sesconsole.W001",
+        "sesconsole.W002",
+        "sesconsole.W003",
+        "sesconsole.W004",
+    ]:
         assert check_id in report
 
 
@@ -98,3 +104,15 @@ def test_bad_encryption_key_is_a_system_check_error(tmp_path):
     )
     assert result.returncode != 0
     assert "sesconsole.E001" in result.stderr
+
+
+def test_bad_nameserver_is_a_system_check_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean_env(tmp_path, SES_DNS_NAMESERVERS="127.0.0.1:5353,dns.example.com"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "sesconsole.E002" in result.stderr and "dns.example.com" in result.stderr

@@ -1,0 +1,62 @@
+"""Domain names: validation, IDNA, and where a name sits in its DNS zone."""
+
+import re
+from functools import cache
+
+import idna
+from django.core.exceptions import ValidationError
+from publicsuffixlist import PublicSuffixList
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+@cache
+def _psl() -> PublicSuffixList:
+    # The list ships inside the package: no download at run time.
+    return PublicSuffixList()
+
+
+def normalize_domain(raw: str) -> str:
+    """The ASCII (IDNA) form of a domain name, or ValidationError saying why not."""
+    name = (raw or "").strip().rstrip(".").lower()
+    if not name:
+        raise ValidationError("Enter a domain name.")
+    if "@" in name or "/" in name or ":" in name or " " in name:
+        raise ValidationError("Enter a domain name only, such as mail.example.com.")
+    try:
+        name = idna.encode(name, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as error:
+        raise ValidationError(f"{raw!r} is not a valid domain name ({error}).") from error
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ValidationError(f"{raw!r} is not a valid domain name.")
+    if len(labels) < 2:
+        raise ValidationError("Enter a full domain name, such as mail.example.com.")
+    if zone_of(name) is None:
+        raise ValidationError(
+            f"{name} is a public suffix (like com or co.uk); use a domain registered under it."
+        )
+    return name
+
+
+def unicode_domain(name: str) -> str:
+    try:
+        return idna.decode(name)
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
+def zone_of(name: str) -> str | None:
+    """The registrable domain (the zone its owner edits): example.co.uk for a.example.co.uk."""
+    return _psl().privatesuffix(name)
+
+
+def relative_host(fqdn: str, zone: str) -> str:
+    """The host record as DNS providers ask for it: '@' for the apex, else the part before."""
+    if fqdn == zone:
+        return "@"
+    return fqdn[: -(len(zone) + 1)]
+
+
+def is_subdomain(name: str) -> bool:
+    return name != zone_of(name)
