@@ -46,6 +46,9 @@ def pytest_sessionstart(session):
     """Where CI requires PostgreSQL and Redis, refuse to run the suite on anything else."""
     from django.conf import settings
 
+    # The live server answers in threads that Django does not clean up after;
+    # persistent connections there would keep the test database busy at teardown.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     required = required_services()
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgres" in required and not engine.endswith("postgresql"):

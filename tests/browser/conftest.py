@@ -1,4 +1,5 @@
 import pytest
+from django.db import connections
 
 from tests.conftest import chromium_path, need
 
@@ -33,3 +34,6 @@ def browser_page(monkeypatch, live_server):
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright's loop runs get connections of
+            # their own context; close them here, in that context.
+            connections.close_all()

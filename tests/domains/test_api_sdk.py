@@ -164,3 +164,85 @@ def test_errors(client, account, action, fields, code):
     # ListEmailAddress takes no parameters and has no error of its own.
     listed = client.ListEmailAddress(request("ListEmailAddressRequest"))
     assert [s.EmailAddress for s in listed.EmailSenders] == [ADDRESS]
+
+
+def _other_account_verified(account):
+    from accounts.models import Account
+
+    other = Account.objects.create(name="other")
+    SenderDomain.objects.create(account=other, name="taken.example.com", status="verified")
+
+
+def _limits_of_one(account):
+    account.max_sender_domains = 1
+    account.max_sender_addresses = 1
+    account.save()
+
+
+def _password_set(account):
+    SenderAddress.objects.get(email=ADDRESS).set_smtp_password("Abcdef12GH")
+
+
+MORE_ERRORS = [
+    (
+        _other_account_verified,
+        "CreateEmailIdentity",
+        {"EmailIdentity": "taken.example.com"},
+        "InvalidParameterValue.CreatedByOther",
+    ),
+    (
+        _limits_of_one,
+        "CreateEmailIdentity",
+        {"EmailIdentity": "two.example.com"},
+        "OperationDenied.ExceedDomainLimit",
+    ),
+    (
+        _limits_of_one,
+        "CreateEmailAddress",
+        {"EmailAddress": f"two@{NAME}"},
+        "OperationDenied.ExceedSenderLimit",
+    ),
+    (
+        None,
+        "CreateEmailAddress",
+        {"EmailAddress": ADDRESS.upper()},
+        "InvalidParameterValue.RepeatEmailAddress",
+    ),
+    (
+        None,
+        "CreateEmailAddress",
+        {"EmailAddress": "not an address"},
+        "InvalidParameterValue.IllegalEmailAddress",
+    ),
+    (
+        None,
+        "CreateEmailAddress",
+        {"EmailAddress": f"b@{NAME}", "EmailSenderName": "Evil: <b>"},
+        "InvalidParameterValue.IllegalSenderName",
+    ),
+    (
+        None,
+        "CreateEmailAddress",
+        {"EmailAddress": "b@nowhere.example.com"},
+        "InvalidParameterValue.NotExistDomain",
+    ),
+    (
+        _password_set,
+        "UpdateEmailSmtpPassWord",
+        {"EmailAddress": ADDRESS, "Password": "Abcdef12GH"},
+        "OperationDenied.RepeatPassWord",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("arrange", "action", "fields", "code"), MORE_ERRORS, ids=[e[3] for e in MORE_ERRORS]
+)
+def test_more_errors(client, account, arrange, action, fields, code):
+    domain = SenderDomain.objects.create(account=account, name=NAME, status=DomainStatus.VERIFIED)
+    SenderAddress.objects.create(account=account, domain=domain, email=ADDRESS)
+    if arrange:
+        arrange(account)
+    with pytest.raises(TencentCloudSDKException) as info:
+        getattr(client, action)(request(f"{action}Request", **fields))
+    assert info.value.get_code() == code
