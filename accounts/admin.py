@@ -30,6 +30,7 @@ class AccountAdmin(admin.ModelAdmin):
                     "reputation_level",
                     "max_sender_domains",
                     "max_sender_addresses",
+                    "max_templates",
                 ]
             },
         ),

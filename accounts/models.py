@@ -90,6 +90,7 @@ class Account(models.Model):
     reputation_level = models.PositiveSmallIntegerField(default=1)
     max_sender_domains = models.PositiveIntegerField(default=10)
     max_sender_addresses = models.PositiveIntegerField(default=10)
+    max_templates = models.PositiveIntegerField(default=50)
 
     class Meta:
         ordering = ["name"]

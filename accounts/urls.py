@@ -47,5 +47,4 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
-    path("review/", views.review_home, name="review_home"),
 ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import usage
-from .access import operator_required, owned_or_404, reviewer_required
+from .access import operator_required, owned_or_404
 from .forms import AcceptInvitationForm, ApiKeyForm, InviteForm
 from .models import ApiKey, Invitation, Membership, User
 
@@ -23,7 +23,7 @@ def home(request):
     if request.account:
         return redirect("overview")
     if request.user.is_reviewer:
-        return redirect("review_home")
+        return redirect("review:queue")
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/no_access.html", status=403)
@@ -48,6 +48,7 @@ def _checklist(account):
     done = {
         "domains:list": account.sender_domains.filter(status="verified").exists(),
         "domains:senders": account.sender_addresses.exists(),
+        "templates:list": account.email_templates.filter(approved__isnull=False).exists(),
     }
     checklist = []
     for title, text, url_name in steps:
@@ -188,8 +189,3 @@ def _join(request, invitation, user):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, f"Welcome to {invitation.account.name}.")
     return redirect("overview")
-
-
-@reviewer_required
-def review_home(request):
-    return render(request, "accounts/review_home.html")

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "sesconsole",
     "accounts",
     "domains",
+    "templates_app",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,15 @@ SES_SPF_DOMAIN = env.str("SES_SPF_DOMAIN", default="spf.sesconsole.localhost")
 SES_DOMAIN_PENDING_HOURS = env.int("SES_DOMAIN_PENDING_HOURS", default=72)
 SES_DOMAIN_PENDING_RECHECK_MINUTES = env.int("SES_DOMAIN_PENDING_RECHECK_MINUTES", default=15)
 SES_DOMAIN_VERIFIED_RECHECK_HOURS = env.int("SES_DOMAIN_VERIFIED_RECHECK_HOURS", default=24)
+
+# --- templates and their review ---
+SES_TEMPLATE_MAX_BYTES = env.int("SES_TEMPLATE_MAX_BYTES", default=512 * 1024)
+# Business days for review due times: Monday is 0.
+SES_REVIEW_WORKDAYS = [
+    int(d) for d in env.list("SES_REVIEW_WORKDAYS", default=["0", "1", "2", "3", "4"])
+]
+SES_REVIEW_HOLIDAYS = env.list("SES_REVIEW_HOLIDAYS", default=[])
+SES_REVIEW_DAY_END = env.str("SES_REVIEW_DAY_END", default="18:00")
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str(

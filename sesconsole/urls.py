@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sesconsole.api.views import gateway
+from templates_app.urls import review_patterns
 
 admin.site.site_header = "sesconsole support"
 admin.site.site_title = "sesconsole support"
@@ -13,4 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("console/", include("domains.urls")),
+    path("console/templates/", include("templates_app.urls")),
+    path("review/", include(review_patterns)),
 ]

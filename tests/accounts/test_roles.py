@@ -25,7 +25,7 @@ def support(db):
 def test_home_sends_each_role_to_its_place(client, operator, reviewer, support):
     for user, target in [
         (operator, reverse("overview")),
-        (reviewer, reverse("review_home")),
+        (reviewer, reverse("review:queue")),
         (support, reverse("admin:index")),
     ]:
         client.force_login(user)
@@ -35,7 +35,7 @@ def test_home_sends_each_role_to_its_place(client, operator, reviewer, support):
 @pytest.mark.django_db
 def test_reviewer_sees_no_account_pages(client, reviewer):
     client.force_login(reviewer)
-    assert client.get(reverse("review_home")).status_code == 200
+    assert client.get(reverse("review:queue")).status_code == 200
     for name in ["overview", "api_keys", "members"]:
         assert client.get(reverse(name)).status_code == 403
     assert client.get(reverse("admin:index")).status_code == 302  # admin login, not the admin
@@ -43,7 +43,7 @@ def test_reviewer_sees_no_account_pages(client, reviewer):
 
 @pytest.mark.django_db
 def test_operator_is_not_a_reviewer_nor_support(operator_client):
-    assert operator_client.get(reverse("review_home")).status_code == 403
+    assert operator_client.get(reverse("review:queue")).status_code == 403
     assert operator_client.get(reverse("admin:index")).status_code == 302
 
 
@@ -68,7 +68,7 @@ def test_person_without_role_is_told_so(client):
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_login(client):
-    for name in ["overview", "api_keys", "members", "review_home", "home"]:
+    for name in ["overview", "api_keys", "members", "review:queue", "home"]:
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")

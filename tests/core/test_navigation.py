@@ -12,7 +12,7 @@ def test_only_existing_pages_are_linked(operator_client):
     response = operator_client.get(reverse("overview"))
     nav = response.context["console_nav"]
     labels = [link["label"] for group in nav for link in group["links"]]
-    assert labels == ["Overview", "Sender Domain", "Sender Address", "API Keys"]
+    assert labels == ["Overview", "Sender Domain", "Sender Address", "Email Template", "API Keys"]
     active = [link["label"] for group in nav for link in group["links"] if link["active"]]
     assert active == ["Overview"]
     active_on_keys = [
@@ -25,11 +25,11 @@ def test_only_existing_pages_are_linked(operator_client):
 
 
 def test_a_group_appears_when_one_of_its_pages_exists(settings):
-    settings.ROOT_URLCONF = "tests.core.urls_with_templates"
+    settings.ROOT_URLCONF = "tests.core.urls_with_sending"
     navigation._resolved.cache_clear()
     try:
         groups = dict(navigation._resolved())
-        assert groups["Configuration"][2] == ("Email Template", "/console/templates/")
-        assert "Email Sending" not in groups
+        assert groups["Email Sending"] == [("Send", "/console/send/")]
+        assert "Statistics" not in groups
     finally:
         navigation._resolved.cache_clear()
