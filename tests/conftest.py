@@ -157,3 +157,16 @@ def call_api(client, api_key):
         return envelope(client.generic(method, path, data=body, headers=headers))
 
     return call
+
+
+@pytest.fixture
+def other_tenant_api(make_account, call_api):
+    """Another account B, and a call_api signed with B's key (`.account` is B)."""
+    b = make_account("other", api_rate_per_second=10_000)
+    key, secret = ApiKey.issue(b, description="b")
+
+    def call(action, params=None):
+        return call_api(action, params, secret_id=key.secret_id, secret_key=secret)
+
+    call.account = b
+    return call

@@ -109,3 +109,9 @@ def envelope(http) -> Reply:
         assert set(response["Error"]) == {"Code", "Message"}
         assert set(response) == {"Error", "RequestId"}
     return Reply(http, response)
+
+
+def ok(reply: Reply) -> dict:
+    """The Response of a reply that must have succeeded."""
+    assert reply.code is None, (reply.code, reply.message)
+    return reply.response

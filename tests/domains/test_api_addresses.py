@@ -5,8 +5,9 @@ import time
 import pytest
 from django.contrib.auth.hashers import check_password
 
-from accounts.models import Account, ApiKey
+from accounts.models import Account
 from domains.models import DomainStatus, SenderAddress, SenderDomain
+from tests.tc3 import ok
 
 DOMAIN = "mail.example.com"
 ADDRESS = f"news@{DOMAIN}"
@@ -26,21 +27,8 @@ def domain(account):
 
 
 @pytest.fixture
-def other(make_account, call_api):
-    """Account B and a call_api signed with B's key."""
-    b = make_account("other", api_rate_per_second=10_000)
-    key, secret = ApiKey.issue(b, description="b")
-
-    def call(action, params=None):
-        return call_api(action, params, secret_id=key.secret_id, secret_key=secret)
-
-    call.account = b
-    return call
-
-
-def ok(reply) -> dict:
-    assert reply.code is None, (reply.code, reply.message)
-    return reply.response
+def other(other_tenant_api):
+    return other_tenant_api
 
 
 def create(call_api, email=ADDRESS, **params) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 from django.forms.models import model_to_dict
 
-from accounts.models import Account, ApiKey
+from accounts.models import Account
 from domains import keys
 from domains.models import (
     CheckState,
@@ -16,6 +16,7 @@ from domains.models import (
     SenderAddress,
     SenderDomain,
 )
+from tests.tc3 import ok
 
 NAME = "mail.example.com"
 ATTRIBUTE_KEYS = {"Type", "SendDomain", "ExpectedValue", "CurrentValue", "Status"}
@@ -41,21 +42,8 @@ def _setup(account, settings):
 
 
 @pytest.fixture
-def other(make_account, call_api):
-    """Account B and a call_api signed with B's key."""
-    b = make_account("other", api_rate_per_second=10_000)
-    key, secret = ApiKey.issue(b, description="b")
-
-    def call(action, params=None):
-        return call_api(action, params, secret_id=key.secret_id, secret_key=secret)
-
-    call.account = b
-    return call
-
-
-def ok(reply) -> dict:
-    assert reply.code is None, (reply.code, reply.message)
-    return reply.response
+def other(other_tenant_api):
+    return other_tenant_api
 
 
 def create(call_api, name=NAME, **params) -> dict:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.forms.models import model_to_dict
 
-from accounts.models import Account, ApiKey, User
+from accounts.models import Account, User
 from templates_app import workflow
 from templates_app.models import (
     API_DEFAULT_CATEGORY,
@@ -16,6 +16,7 @@ from templates_app.models import (
     RevisionStatus,
     TemplateRevision,
 )
+from tests.tc3 import ok
 
 SENTENCES = [
     "We have received your order and it is now being prepared at our warehouse.",
@@ -73,21 +74,8 @@ def reviewer(db):
 
 
 @pytest.fixture
-def other(make_account, call_api):
-    """Account B and a call_api signed with B's key."""
-    b = make_account("other", api_rate_per_second=10_000)
-    key, secret = ApiKey.issue(b, description="b")
-
-    def call(action, params=None):
-        return call_api(action, params, secret_id=key.secret_id, secret_key=secret)
-
-    call.account = b
-    return call
-
-
-def ok(reply) -> dict:
-    assert reply.code is None, (reply.code, reply.message)
-    return reply.response
+def other(other_tenant_api):
+    return other_tenant_api
 
 
 def create(call_api, name="Order shipped", parts=None) -> int:
