@@ -140,13 +140,25 @@ def _field(f: Field, value, path: str):
     return _element(f.member, value, path)
 
 
+def _text(value: str, path: str) -> str:
+    # JSON can carry what no database column stores (NUL, lone surrogates);
+    # refusing it here keeps it from surfacing later as an InternalError.
+    if "\x00" in value:
+        raise invalid_parameter_value(f"The parameter `{path}` must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise invalid_parameter_value(f"The parameter `{path}` is not valid Unicode text.") from exc
+    return value
+
+
 def _element(member: str, value, path: str):
     if member not in SCALAR_MEMBERS:
         return _object(load().objects[member], value, path)
     kind = SCALAR_MEMBERS[member]
     if kind == "string":
         if isinstance(value, str):
-            return value
+            return _text(value, path)
         # Some fields are typed string but carry numbers (for example
         # ListAddressUnsubscribeConfig.Limit), and clients send ints there.
         if isinstance(value, int) and not isinstance(value, bool):

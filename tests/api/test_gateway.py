@@ -482,3 +482,15 @@ def test_override_restores_the_previous_handler_even_after_an_error():
             assert registry.get("DeleteEmailIdentity") is None
             raise RuntimeError
         assert registry.get("DeleteEmailIdentity") is outer
+
+
+@pytest.mark.parametrize("bad", ["a\u0000b", "\ud800"])
+def test_strings_no_database_can_store_are_refused(call_api, bad):
+    # NUL or a lone surrogate in a string nested in a list; json.dumps escapes both.
+    body = json.dumps({"Emails": ["ok@example.com", bad]}).encode()
+    seen = []
+    with registry.override("DeleteCustomBlackList", lambda ctx, params: seen.append(params) or {}):
+        reply = call_api("DeleteCustomBlackList", body=body)
+    assert reply.code == "InvalidParameterValue"
+    assert "Emails" in reply.message
+    assert seen == []
