@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from sesconsole import crypto
+
 from . import usage
 from .access import operator_required, owned_or_404
 from .forms import AcceptInvitationForm, ApiKeyForm, InviteForm
@@ -76,6 +78,9 @@ def overview(request):
     )
 
 
+NEW_KEY_SESSION = "new_api_key"
+
+
 @operator_required
 def api_keys(request):
     account = request.account
@@ -84,15 +89,29 @@ def api_keys(request):
         key, secret = ApiKey.issue(
             account, form.cleaned_data["description"], created_by=request.user
         )
-        # The clear SecretKey is rendered on this response only: no redirect,
-        # nothing stored in the session.
-        response = render(
-            request, "accounts/api_key_created.html", {"key": key, "secret_key": secret}
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        # The next page shows the SecretKey once; meanwhile it waits in the
+        # session encrypted, and a reload of that page cannot create another key.
+        request.session[NEW_KEY_SESSION] = {"pk": key.pk, "secret": crypto.encrypt(secret)}
+        return redirect("api_key_created", key.pk)
     page = Paginator(account.api_keys.all(), 20).get_page(request.GET.get("page"))
     return render(request, "accounts/api_keys.html", {"form": form, "page": page})
+
+
+@operator_required
+def api_key_created(request, pk):
+    key = owned_or_404(request, ApiKey, pk=pk)
+    pending = request.session.get(NEW_KEY_SESSION) or {}
+    if pending.get("pk") != key.pk:
+        messages.info(request, "A SecretKey is shown only once, right after its key is created.")
+        return redirect("api_keys")
+    del request.session[NEW_KEY_SESSION]
+    response = render(
+        request,
+        "accounts/api_key_created.html",
+        {"key": key, "secret_key": crypto.decrypt(pending["secret"])},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

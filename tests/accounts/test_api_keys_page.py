@@ -17,20 +17,28 @@ def test_empty_state(operator_client):
 @pytest.mark.django_db
 def test_create_shows_secret_once_and_stores_it_encrypted(operator_client, account):
     response = operator_client.post(reverse("api_keys"), {"description": "billing app"})
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
     key = ApiKey.objects.get(account=account)
-    secret = response.context["secret_key"]
+    assert response["Location"] == reverse("api_key_created", args=[key.pk])
+    shown = operator_client.get(response["Location"])
+    assert shown["Cache-Control"] == "no-store"
+    secret = shown.context["secret_key"]
     assert len(secret) >= 30
-    assert secret.encode() in response.content
-    assert key.secret_id.encode() in response.content
+    assert secret.encode() in shown.content and key.secret_id.encode() in shown.content
     assert key.secret_key == secret
 
-    # Not in clear in the database.
+    # Not in clear in the database, nor in the session while it waited there.
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret_key_encrypted FROM accounts_apikey WHERE id = %s", [key.pk])
         stored = cursor.fetchone()[0]
-    assert secret not in stored
+        cursor.execute("SELECT session_data FROM django_session")
+        sessions = " ".join(row[0] for row in cursor.fetchall())
+    assert secret not in stored and secret not in sessions
+
+    # Once: a reload shows it no more, and creates nothing.
+    again = operator_client.get(response["Location"], follow=True)
+    assert secret.encode() not in again.content
+    assert b"shown only once" in again.content
+    assert ApiKey.objects.filter(account=account).count() == 1
 
     # The list shows the key but never the secret again.
     listing = operator_client.get(reverse("api_keys"))
@@ -101,6 +109,7 @@ def test_other_tenant_gets_404(client, api_key, make_account, make_operator):
         client,
         [
             ("post", reverse("api_key_toggle", args=[key.pk])),
+            ("get", reverse("api_key_created", args=[key.pk])),
             ("get", reverse("api_key_delete", args=[key.pk])),
             ("post", reverse("api_key_delete", args=[key.pk])),
         ],
