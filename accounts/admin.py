@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from .models import Account, ApiKey, Invitation, Membership, User
 
@@ -15,8 +16,18 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "app_id", "is_active", "daily_quota", "reputation_level", "created_at"]
     list_filter = ["is_active", "reputation_level"]
     search_fields = ["name", "app_id"]
-    readonly_fields = ["app_id", "created_at"]
+    readonly_fields = ["app_id", "created_at", "suspended_at", "suspension_lifted_at"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        # Lifting a suspension starts the bounce count afresh.
+        if change and "sending_suspended" in form.changed_data:
+            if obj.sending_suspended:
+                obj.suspended_at = timezone.now()
+            else:
+                obj.suspension_lifted_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     fieldsets = [
         (None, {"fields": ["name", "app_id", "is_active", "created_at"]}),
         (
@@ -31,6 +42,18 @@ class AccountAdmin(admin.ModelAdmin):
                     "max_sender_domains",
                     "max_sender_addresses",
                     "max_templates",
+                ]
+            },
+        ),
+        (
+            "Sending",
+            {
+                "fields": [
+                    "allow_custom_content",
+                    "sending_suspended",
+                    "suspension_reason",
+                    "suspended_at",
+                    "suspension_lifted_at",
                 ]
             },
         ),

@@ -91,6 +91,13 @@ class Account(models.Model):
     max_sender_domains = models.PositiveIntegerField(default=10)
     max_sender_addresses = models.PositiveIntegerField(default=10)
     max_templates = models.PositiveIntegerField(default=50)
+    allow_custom_content = models.BooleanField(
+        default=False, help_text="May send without a template (SendEmail Simple, raw SMTP)."
+    )
+    sending_suspended = models.BooleanField(default=False)
+    suspension_reason = models.TextField(blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from sending import limits
+from sending.models import Message
 from sesconsole import crypto
 
 from . import usage
@@ -51,6 +53,7 @@ def _checklist(account):
         "domains:list": account.sender_domains.filter(status="verified").exists(),
         "domains:senders": account.sender_addresses.exists(),
         "templates:list": account.email_templates.filter(approved__isnull=False).exists(),
+        "sending:send": Message.objects.filter(account=account).exists(),
     }
     checklist = []
     for title, text, url_name in steps:
@@ -74,6 +77,7 @@ def overview(request):
             "time_zone": settings.TIME_ZONE,
             "api_key_count": account.api_keys.filter(enabled=True).count(),
             "api_requests_today": usage.api_requests_today(account),
+            "sent_today": limits.sent_today(account),
         },
     )
 

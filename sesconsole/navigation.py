@@ -24,6 +24,7 @@ NAVIGATION = [
         "Email Sending",
         [
             ("Send", "sending:send"),
+            ("Message Log", "sending:messages"),
             ("Batch Tasks", "sending:batch_tasks"),
             ("Recipient Lists", "sending:recipient_lists"),
         ],

@@ -27,9 +27,13 @@ def _window(period: int, now: float | None, start: int | None) -> int:
     return int(now // period) * period
 
 
+def _redis_key(key: str, window: int) -> str:
+    return f"{settings.SES_REDIS_PREFIX}:rl:{key}:{window}"
+
+
 def _incr_redis(key: str, window: int, period: int, amount: int) -> int:
     client = _redis(settings.REDIS_URL)
-    name = f"ses:rl:{key}:{window}"
+    name = _redis_key(key, window)
     pipe = client.pipeline()
     pipe.incrby(name, amount)
     pipe.expireat(name, window + period + 1)
@@ -41,6 +45,17 @@ def _incr_db(key: str, window: int, period: int, amount: int) -> int:
     from .models import RateWindow
 
     table = connection.ops.quote_name(RateWindow._meta.db_table)
+    if amount < 0:
+        # Giving back: only an existing window can have units to return (and
+        # an INSERT of a negative count would break the column's CHECK first).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET count = count + %s "  # noqa: S608
+                "WHERE name = %s AND started = %s AND count >= %s RETURNING count",
+                [amount, key, window, -amount],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (name, started, expires, count) "  # noqa: S608
@@ -70,7 +85,7 @@ def peek(key: str, period: int, now: float | None = None, start: int | None = No
     """The count of the current window of `key`, without adding to it."""
     window = _window(period, now, start)
     if settings.REDIS_URL:
-        return int(_redis(settings.REDIS_URL).get(f"ses:rl:{key}:{window}") or 0)
+        return int(_redis(settings.REDIS_URL).get(_redis_key(key, window)) or 0)
     from .models import RateWindow
 
     row = RateWindow.objects.filter(name=key, started=window).values_list("count", flat=True)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "domains",
     "templates_app",
+    "sending",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +103,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache ------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Keeps several installs (or test runs) on one Redis database apart.
+SES_REDIS_PREFIX = env.str("SES_REDIS_PREFIX", default="ses")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -215,6 +218,15 @@ SES_REVIEW_WORKDAYS = [
 SES_REVIEW_HOLIDAYS = env.list("SES_REVIEW_HOLIDAYS", default=[])
 SES_REVIEW_DAY_END = env.str("SES_REVIEW_DAY_END", default="18:00")
 
+# --- sending ---
+# Suspension (the seed's 8%): share of recent recipients blocklisted after a
+# hard bounce, over a window, once an account has sent to enough recipients.
+SES_SUSPEND_BOUNCE_PERCENT = env.float("SES_SUSPEND_BOUNCE_PERCENT", default=8.0)
+SES_SUSPEND_WINDOW_DAYS = env.int("SES_SUSPEND_WINDOW_DAYS", default=7)
+SES_SUSPEND_MIN_RECIPIENTS = env.int("SES_SUSPEND_MIN_RECIPIENTS", default=100)
+SES_BLOCKLIST_DAYS = env.int("SES_BLOCKLIST_DAYS", default=180)
+SES_MESSAGE_RETENTION_DAYS = env.int("SES_MESSAGE_RETENTION_DAYS", default=30)
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL",
@@ -239,6 +251,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "sesconsole.tasks.*": {"queue": "maintenance"},
     "domains.tasks.*": {"queue": "dns"},
+    "sending.tasks.*": {"queue": "maintenance"},
 }
 SES_CELERY_QUEUES = ["default", "maintenance", "dns"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -246,6 +259,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "prune-rate-windows": {"task": "sesconsole.tasks.prune_rate_windows", "schedule": 600.0},
     "recheck-domains": {"task": "domains.tasks.recheck_domains", "schedule": 300.0},
+    "check-suspensions": {"task": "sending.tasks.check_suspensions", "schedule": 900.0},
+    "purge-message-bodies": {"task": "sending.tasks.purge_message_bodies", "schedule": 3600.0},
+    "purge-expired-blocks": {"task": "sending.tasks.purge_expired_blocks", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = TIME_ZONE
 

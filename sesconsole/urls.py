@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sesconsole.api.views import gateway
+from sesconsole.views import healthz
 from templates_app.urls import review_patterns
 
 admin.site.site_header = "sesconsole support"
@@ -12,8 +13,10 @@ urlpatterns = [
     # always calls "/"; a browser's GET / is sent on to the console.
     path("", gateway, name="api"),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("", include("accounts.urls")),
     path("console/", include("domains.urls")),
     path("console/templates/", include("templates_app.urls")),
+    path("console/", include("sending.urls")),
     path("review/", include(review_patterns)),
 ]

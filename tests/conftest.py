@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+import uuid
 
 import pytest
 
@@ -46,6 +47,11 @@ def pytest_sessionstart(session):
     """Where CI requires PostgreSQL and Redis, refuse to run the suite on anything else."""
     from django.conf import settings
 
+    # Counters of earlier runs (the same account ids come back in a new test
+    # database) must not count here: a prefix of this run's own, which worker
+    # processes started by tests inherit through the environment.
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    os.environ["SES_REDIS_PREFIX"] = settings.SES_REDIS_PREFIX = prefix
     # The live server answers in threads that Django does not clean up after;
     # persistent connections there would keep the test database busy at teardown.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

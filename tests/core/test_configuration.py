@@ -116,3 +116,8 @@ def test_bad_nameserver_is_a_system_check_error(tmp_path):
     )
     assert result.returncode != 0
     assert "sesconsole.E002" in result.stderr and "dns.example.com" in result.stderr
+
+
+def test_healthz(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"ok": True}

@@ -12,7 +12,16 @@ def test_only_existing_pages_are_linked(operator_client):
     response = operator_client.get(reverse("overview"))
     nav = response.context["console_nav"]
     labels = [link["label"] for group in nav for link in group["links"]]
-    assert labels == ["Overview", "Sender Domain", "Sender Address", "Email Template", "API Keys"]
+    assert labels == [
+        "Overview",
+        "Sender Domain",
+        "Sender Address",
+        "Email Template",
+        "Send",
+        "Message Log",
+        "Blocklist",
+        "API Keys",
+    ]
     active = [link["label"] for group in nav for link in group["links"] if link["active"]]
     assert active == ["Overview"]
     active_on_keys = [
@@ -25,11 +34,11 @@ def test_only_existing_pages_are_linked(operator_client):
 
 
 def test_a_group_appears_when_one_of_its_pages_exists(settings):
-    settings.ROOT_URLCONF = "tests.core.urls_with_sending"
+    settings.ROOT_URLCONF = "tests.core.urls_with_stats"
     navigation._resolved.cache_clear()
     try:
         groups = dict(navigation._resolved())
-        assert groups["Email Sending"] == [("Send", "/console/send/")]
-        assert "Statistics" not in groups
+        assert groups["Statistics"] == [("Statistics", "/console/statistics/")]
+        assert "Dedicated IP" not in groups
     finally:
         navigation._resolved.cache_clear()

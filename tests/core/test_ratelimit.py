@@ -67,3 +67,15 @@ def test_prune_drops_ended_windows_only(settings):
     ratelimit.count("day", 86400, 1, start=now - 3600)
     assert ratelimit.prune(now=now) == 1
     assert ratelimit.peek("day", 86400, start=now - 3600) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_giving_back_units(backend):
+    now = 1_800_000_500.0
+    ratelimit.count("k", 60, 3, now)
+    assert ratelimit.count("k", 60, -1, now) == 2
+    assert ratelimit.peek("k", 60, now) == 2
+    # Nothing taken, nothing to give back: no negative counts on the database.
+    if backend == "database":
+        assert ratelimit.count("never", 60, -1, now) == 0
+        assert ratelimit.peek("never", 60, now) == 0

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from . import admin_blocklist  # noqa: F401  (PlatformBlock, CustomBlock)
+from .models import Delivery, Event, Message
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = ["recipient", "kind", "status", "send_status", "attempts", "last_reply"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["message_id", "account", "from_address", "subject", "source", "created_at"]
+    list_filter = ["source"]
+    search_fields = ["message_id", "from_address", "account__name", "deliveries__recipient"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["type", "delivery", "created_at"]
+    list_filter = ["type"]
+
+    def has_add_permission(self, request):
+        return False

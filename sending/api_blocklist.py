@@ -1,0 +1,103 @@
+"""API actions of the platform (hard-bounce) blocklist and the custom blocklist.
+
+Thin handlers: the rules live in sending.blocklist; this module pages the
+lists and shapes the replies as api.json's BlackEmailAddress and
+BlackAddressDetail.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from sesconsole.api.errors import ApiError
+from sesconsole.api.registry import ApiContext, action
+
+from . import blocklist
+
+MAX_LIMIT = 100
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _check_limit(params: dict) -> None:
+    if params["Limit"] > MAX_LIMIT:
+        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
+
+
+def _page(queryset, params: dict) -> list:
+    offset = params["Offset"]
+    return list(queryset[offset : offset + params["Limit"]])
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime(TIME_FORMAT)
+
+
+# --- the platform blocklist --------------------------------------------------------
+
+
+@action("ListBlackEmailAddress")
+def list_black_email_address(ctx: ApiContext, params: dict) -> dict:
+    _check_limit(params)
+    blocks = blocklist.list_platform(
+        ctx.account,
+        params["StartDate"],
+        params["EndDate"],
+        email=params.get("EmailAddress"),
+        task_id=params.get("TaskID"),
+    )
+    return {
+        "BlackList": [
+            {"BounceTime": _local(b.created_at), "EmailAddress": b.email, "IspDesc": b.reason}
+            for b in _page(blocks, params)
+        ],
+        "TotalCount": blocks.count(),
+    }
+
+
+@action("DeleteBlackList")
+def delete_black_list(ctx: ApiContext, params: dict) -> dict:
+    blocklist.delete_platform(ctx.account, params["EmailAddressList"])
+    return {}
+
+
+# --- the custom blocklist ----------------------------------------------------------
+
+
+@action("CreateCustomBlacklist")
+def create_custom_blacklist(ctx: ApiContext, params: dict) -> dict:
+    return blocklist.add_custom(ctx.account, params["Emails"], params.get("ExpireDate"))
+
+
+@action("ListCustomBlacklist")
+def list_custom_blacklist(ctx: ApiContext, params: dict) -> dict:
+    _check_limit(params)
+    blocks = blocklist.list_custom(ctx.account, params["Status"], params.get("Email"))
+    today = timezone.localdate()
+    return {
+        "TotalCount": blocks.count(),
+        "Data": [
+            {
+                "Id": b.pk,
+                "Email": b.email,
+                "CreateTime": _local(b.created_at),
+                "ExpireDate": b.expires_on.isoformat() if b.expires_on else "",
+                "Status": blocklist.custom_status(b, today),
+            }
+            for b in _page(blocks, params)
+        ],
+    }
+
+
+@action("UpdateCustomBlackList")
+def update_custom_black_list(ctx: ApiContext, params: dict) -> dict:
+    with transaction.atomic():
+        blocklist.update_custom(
+            ctx.account, params["Id"], params["Email"], params.get("ExpireDate")
+        )
+    return {}
+
+
+@action("DeleteCustomBlackList")
+def delete_custom_black_list(ctx: ApiContext, params: dict) -> dict:
+    with transaction.atomic():
+        blocklist.delete_custom(ctx.account, params["Emails"])
+    return {}

@@ -1,0 +1,158 @@
+"""API actions SendEmail and GetSendEmailStatus.
+
+SendEmail answers its MessageId only once the Message and a Delivery per
+recipient are committed (service.accept); a refused request writes nothing.
+
+GetSendEmailStatus lists one day's recipients of the account, a day of the
+service's TIME_ZONE. The action's own documentation allows the last 30 days
+(the NotSupportDate error text says 90; the action doc is followed): an older
+day answers FailedOperation.NotSupportDate, a malformed or future one
+InvalidParameterValue.WrongDate.
+"""
+
+import re
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from domains.services import parse_address
+from sesconsole.api.errors import ApiError
+from sesconsole.api.registry import ApiContext, action
+
+from . import service
+from .models import Delivery, DeliveryStatus, Event, EventType, SendStatus
+from .requests import parse_send_email
+
+MAX_LIMIT = 100
+STATUS_DAYS = 30
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# DeliverStatus: 0 accepted and queued, 1 delivered, 2 dropped, 3 rejected by the
+# recipient's ESP, 8 delayed by it.
+DELIVER_STATUS = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENDING: 0,
+    DeliveryStatus.DELIVERED: 1,
+    DeliveryStatus.DROPPED: 2,
+    DeliveryStatus.BOUNCED: 3,
+    DeliveryStatus.DEFERRED: 8,
+}
+USER_FLAGS = {
+    EventType.OPEN: ("UserOpened",),
+    EventType.CLICK: ("UserClicked",),
+    EventType.UNSUBSCRIBE: ("UserUnsubscribed",),
+    EventType.SPAMREPORT: ("UserComplainted", "UserComplained"),
+}
+
+
+@action("SendEmail")
+def send_email(ctx: ApiContext, params: dict) -> dict:
+    service.check_account(ctx.account)  # a suspended account learns that first
+    request = parse_send_email(ctx.account, params)
+    message = service.accept(ctx.account, request)
+    return {"MessageId": message.message_id}
+
+
+def day_window(raw: str, now=None) -> tuple[datetime, datetime]:
+    """[start, end) of the day RequestDate names, within the days that can be queried."""
+    try:
+        if not _DATE.match(raw or ""):
+            raise ValueError
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise ApiError(
+            "InvalidParameterValue.WrongDate",
+            f"RequestDate {raw[:40]!r} is not a date such as 2024-05-01.",
+        ) from error
+    today = timezone.localdate(now)
+    if day > today:
+        raise ApiError("InvalidParameterValue.WrongDate", f"RequestDate {raw} is in the future.")
+    if (today - day).days > STATUS_DAYS:
+        raise ApiError(
+            "FailedOperation.NotSupportDate",
+            f"Only the last {STATUS_DAYS} days can be queried; {raw} is older.",
+        )
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def _page(params: dict) -> tuple[int, int]:
+    offset, limit = params.get("Offset", 0), params.get("Limit", MAX_LIMIT)
+    if offset < 0 or limit < 1:
+        raise ApiError("InvalidParameterValue", "Offset must be 0 or more and Limit 1 or more.")
+    if limit > MAX_LIMIT:
+        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
+    return offset, limit
+
+
+def _recipient(raw: str) -> str:
+    """ToEmailAddress as deliveries store it (an IDN domain in IDNA form), when it parses."""
+    try:
+        local, host = parse_address(raw)
+    except ApiError:
+        return raw.strip()
+    return f"{local}@{host}"
+
+
+def _unix(moment) -> int:
+    return int(moment.timestamp()) if moment else 0
+
+
+def _deliver_message(delivery: Delivery) -> str:
+    if delivery.last_reply:
+        return delivery.last_reply
+    if delivery.send_status != SendStatus.OK:
+        return SendStatus(delivery.send_status).label
+    return ""
+
+
+def _deliver_time(delivery: Delivery) -> int:
+    if delivery.delivered_at:
+        return _unix(delivery.delivered_at)
+    if delivery.status in (DeliveryStatus.BOUNCED, DeliveryStatus.DEFERRED):
+        return _unix(delivery.updated_at)  # the attempt that bounced or was deferred
+    return 0
+
+
+def status_of(delivery: Delivery, event_types: set) -> dict:
+    """One SendEmailStatus."""
+    status = {
+        "MessageId": delivery.message.message_id,
+        "ToEmailAddress": delivery.recipient,
+        "FromEmailAddress": delivery.message.from_address,
+        "SendStatus": int(delivery.send_status),
+        "DeliverStatus": DELIVER_STATUS[delivery.status],
+        "DeliverMessage": _deliver_message(delivery),
+        "RequestTime": _unix(delivery.created_at),
+        "DeliverTime": _deliver_time(delivery),
+    }
+    for event_type, fields in USER_FLAGS.items():
+        for field in fields:
+            status[field] = event_type in event_types
+    return status
+
+
+@action("GetSendEmailStatus")
+def get_send_email_status(ctx: ApiContext, params: dict) -> dict:
+    start, end = day_window(params["RequestDate"])
+    offset, limit = _page(params)
+    deliveries = Delivery.objects.filter(
+        account=ctx.account, created_at__gte=start, created_at__lt=end
+    )
+    if params.get("MessageId"):
+        deliveries = deliveries.filter(message__message_id=params["MessageId"])
+    if params.get("ToEmailAddress"):
+        deliveries = deliveries.filter(recipient__iexact=_recipient(params["ToEmailAddress"]))
+    page = list(
+        deliveries.select_related("message").order_by("created_at", "pk")[offset : offset + limit]
+    )
+    events: dict[int, set] = {}
+    for delivery_id, event_type in (
+        Event.objects.filter(delivery__in=page, type__in=list(USER_FLAGS))
+        .values_list("delivery_id", "type")
+        .distinct()
+    ):
+        events.setdefault(delivery_id, set()).add(event_type)
+    return {"EmailStatusList": [status_of(d, events.get(d.pk, set())) for d in page]}

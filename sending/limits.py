@@ -1,0 +1,81 @@
+"""Per-recipient sending limits, atomic across processes and hosts.
+
+Each recipient takes one unit from every limit in turn: the account's daily
+quota, its per-second rate and the per-sender-and-recipient hourly cap. A
+recipient refused by one limit gives back what it took from the others, so
+refusals cost nothing. The counters are sesconsole.ratelimit's (Redis INCR, or
+an upsert on the database).
+"""
+
+from dataclasses import dataclass
+
+from accounts.usage import day_start
+from sesconsole import ratelimit
+
+from .models import SendStatus
+
+HOUR = 3600
+# Daily counters are named by their day's start and kept two days (see accounts.usage).
+DAY_KEEP = 2 * 86400
+
+
+@dataclass(frozen=True)
+class Take:
+    key: str
+    period: int
+    start: int | None
+
+
+def _takes(account, sender_email: str, recipient: str) -> list[tuple[Take, int, SendStatus]]:
+    return [
+        (
+            Take(f"send:day:{account.pk}", DAY_KEEP, day_start()),
+            account.daily_quota,
+            SendStatus.DAILY_LIMIT,
+        ),
+        (
+            Take(f"send:pair:{account.pk}:{sender_email}:{recipient}", HOUR, None),
+            account.hourly_per_recipient,
+            SendStatus.FREQUENCY_LIMIT,
+        ),
+        (Take(f"send:rate:{account.pk}", 1, None), account.send_rate_per_second, SendStatus.OK),
+    ]
+
+
+class RateLimited(Exception):
+    """The account's per-second sending rate is exhausted: retry shortly."""
+
+
+def take(account, sender_email: str, recipient: str, *, count_quota: bool = True) -> SendStatus:
+    """Take one unit of each limit for one recipient.
+
+    Returns SendStatus.OK, or the status of the first limit that refused it
+    (having given back what it took). Raises RateLimited when the per-second
+    rate is exhausted, which is a temporary condition for the whole request.
+    """
+    taken: list[Take] = []
+    for limit_take, limit, refusal in _takes(account, sender_email, recipient):
+        if limit_take.key.startswith("send:day:") and not count_quota:
+            continue
+        total = ratelimit.count(limit_take.key, limit_take.period, 1, start=limit_take.start)
+        taken.append(limit_take)
+        if total > limit:
+            give_back(taken)
+            if refusal == SendStatus.OK:
+                raise RateLimited
+            return refusal
+    return SendStatus.OK
+
+
+def give_back(taken) -> None:
+    for limit_take in taken:
+        ratelimit.count(limit_take.key, limit_take.period, -1, start=limit_take.start)
+
+
+def sent_today(account) -> int:
+    return ratelimit.peek(f"send:day:{account.pk}", DAY_KEEP, start=day_start())
+
+
+def give_back_recipient(account, sender_email: str, recipient: str) -> None:
+    """Return the units one accepted recipient took (its request failed later)."""
+    give_back(take_ for take_, _, _ in _takes(account, sender_email, recipient))

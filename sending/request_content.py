@@ -1,0 +1,136 @@
+"""The content of a SendEmail: a template filled from TemplateData, or Simple
+(custom HTML/text, for accounts allowed to send it), and the subject it fills.
+"""
+
+from dataclasses import dataclass
+
+from sesconsole.api.errors import ApiError
+from templates_app.models import EmailTemplate
+from templates_app.variables import (
+    BadTemplateData,
+    MissingVariables,
+    TemplateDataError,
+    find_variables,
+    parse_template_data,
+    render,
+)
+
+from .attachment_rules import decode_base64
+from .header_rules import has_control
+
+MAX_SUBJECT = 998
+ONLY_TEMPLATES = "You can only send emails with a template."
+
+
+def check_subject(subject, filled: bool = False) -> str:
+    subject = subject if isinstance(subject, str) else ""
+    if has_control(subject):
+        raise ApiError(
+            "InvalidParameterValue", "Subject must not contain line breaks or control characters."
+        )
+    if not subject.strip():
+        raise ApiError("InvalidParameterValue.SubjectLengthError", "The subject is empty.")
+    if len(subject) > MAX_SUBJECT:
+        raise ApiError(
+            "InvalidParameterValue.SubjectLengthError",
+            f"The subject{' filled from TemplateData' if filled else ''} has {len(subject)} "
+            f"characters; it must have 1 to {MAX_SUBJECT}.",
+        )
+    return subject
+
+
+@dataclass
+class Content:
+    subject: str
+    revision: object = None
+    data: dict | None = None
+    html: str = ""  # Simple only: a template is rendered when the mail is built
+    text: str = ""
+    size: int = 0
+
+
+def _template_content(account, template: dict, subject: str) -> Content:
+    template_id = template.get("TemplateID")
+    found = None
+    if isinstance(template_id, int) and not isinstance(template_id, bool):
+        found = (
+            EmailTemplate.objects.filter(account=account, pk=template_id)
+            .select_related("approved")
+            .first()
+        )
+    if found is None:
+        raise ApiError(
+            "FailedOperation.InvalidTemplateID", f"There is no template {template_id} of yours."
+        )
+    revision = found.approved
+    if revision is None:
+        raise ApiError(
+            "OperationDenied.TemplateStatusError",
+            f"Template {template_id} has no approved version yet.",
+        )
+    try:
+        data = parse_template_data(template.get("TemplateData"))
+    except BadTemplateData as error:
+        raise ApiError("FailedOperation.WrongContentJson", error.message) from error
+    missing = [n for n in find_variables(revision.html, revision.text, subject) if n not in data]
+    if missing:
+        raise ApiError("InvalidParameterValue.TemplateDataError", str(MissingVariables(missing)))
+    for name in find_variables(subject):
+        if has_control(str(data[name])):
+            raise ApiError(
+                "InvalidParameterValue.TemplateDataError",
+                f"The value of {name} fills the Subject: it must not contain line breaks or "
+                "control characters.",
+            )
+    try:
+        html, text = render(revision.html, revision.text, data)
+        filled = render("", subject, data)[1]
+    except TemplateDataError as error:
+        raise ApiError("FailedOperation.WrongContentJson", str(error)) from error
+    return Content(
+        subject=check_subject(filled, filled=True),
+        revision=revision,
+        data=data,
+        size=len(html.encode()) + len(text.encode()),
+    )
+
+
+def _simple_part(raw, name: str) -> str:
+    if raw is None:
+        return ""
+    content = decode_base64(raw)
+    if content is None:
+        raise ApiError(
+            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} is not valid base64."
+        )
+    try:
+        part = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(
+            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} is not UTF-8 text."
+        ) from error
+    if "\x00" in part:
+        raise ApiError(
+            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} contains NUL characters."
+        )
+    return part
+
+
+def parse_content(account, params, subject: str) -> Content:
+    template, simple = params.get("Template"), params.get("Simple")
+    if simple is not None and not account.allow_custom_content:
+        raise ApiError("FailedOperation.WithOutPermission", ONLY_TEMPLATES)
+    if template is None and simple is None:
+        raise ApiError(
+            "FailedOperation.MissingEmailContent", "Give the content: Template (or Simple)."
+        )
+    if template is not None and simple is not None:
+        raise ApiError("InvalidParameterValue", "Give either Template or Simple, not both.")
+    if template is not None:
+        return _template_content(account, template, subject)
+    html, text = _simple_part(simple.get("Html"), "Html"), _simple_part(simple.get("Text"), "Text")
+    if not html.strip() and not text.strip():
+        raise ApiError("FailedOperation.MissingEmailContent", "Simple has neither Html nor Text.")
+    return Content(
+        subject=subject, html=html, text=text, size=len(html.encode()) + len(text.encode())
+    )

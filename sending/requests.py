@@ -1,0 +1,223 @@
+"""SendEmail's parameters as a service.SendRequest, each refusal an ApiError with
+Tencent's code. The console's Send page goes through here too.
+
+Choices where the spec leaves room (the full list is in the module's tests):
+- FromEmailAddress is `addr` or `Alias <addr>` (one space before `<`; a
+  double-quoted alias is unquoted). Layout and address syntax:
+  FailedOperation.IncorrectSender; the alias: IllegalSenderName; an address
+  that is not this account's: NoSuchSender; its domain no longer verified:
+  FailedOperation.NotAuthenticatedSender. Without an alias the address's own
+  sender name is used.
+- Recipient, ReplyToAddresses and HeaderFrom addresses are bare addresses
+  (ASCII local part, IDN domains as IDNA): InvalidParameterValue.IllegalEmailAddress.
+  An empty one, or no recipient at all: EmailAddressIsNULL. Bcc may repeat
+  neither a Destination nor a Cc address (InvalidParameterValue).
+- Subject: 1 to 998 characters (SubjectLengthError), before and after its
+  {{variables}} are filled; no line breaks or control characters, neither
+  given nor brought in by TemplateData (InvalidParameterValue,
+  InvalidParameterValue.TemplateDataError). The Message keeps the filled subject.
+- Template and Simple together: InvalidParameterValue. TemplateData that is
+  not a JSON object of strings and numbers: FailedOperation.WrongContentJson;
+  variables it lacks (body or subject): InvalidParameterValue.TemplateDataError,
+  naming all of them.
+- 4 MB (4 MiB): attachments alone over it: FailedOperation.AttachContentToolarge;
+  content (filled template or Simple) plus attachments over it:
+  FailedOperation.EmailContentToolarge.
+- HeaderFrom (`addr` or `Alias <addr>`, its alias replacing the From alias)
+  must be on a verified domain of the account or a subdomain of one
+  (FailedOperation.NotAuthenticatedSender): the service signs only what the
+  account proved it owns.
+"""
+
+from domains.services import clean_sender_name, parse_address
+from sesconsole.api.errors import ApiError
+
+from .attachment_rules import parse_attachments
+from .header_rules import has_control, parse_message_id, parse_smtp_headers
+from .request_content import check_subject, parse_content
+from .service import SendRequest
+
+RECIPIENT_LIMITS = (("Destination", 50), ("Cc", 20), ("Bcc", 20))
+MAX_ADDRESS = 254
+MAX_EMAIL_BYTES = 4 * 1024 * 1024
+UNSUBSCRIBE_CODES = frozenset(str(code) for code in range(13))
+TRIGGER_TYPES = (0, 1)
+
+
+def _no_controls(field: str) -> str:
+    return f"{field} must not contain line breaks or control characters."
+
+
+def split_mailbox(raw: str, code: str, field: str) -> tuple[str, str]:
+    """(display name, address) of `addr` or `Name <addr>`."""
+    name, address = "", raw
+    if raw.endswith(">"):
+        head, bracket, address = raw[:-1].rpartition("<")
+        if not bracket:
+            raise ApiError(code, f"{field}: a > without its <.")
+        if head and not head.endswith(" "):
+            raise ApiError(code, f"{field}: put one space between the name and <address>.")
+        name = head.strip()
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1]
+    if "<" in address or ">" in address:
+        raise ApiError(code, f'{field} must be "address" or "Name <address>".')
+    return name, address.strip()
+
+
+def parse_from(account, raw) -> tuple[object, str]:
+    """(the account's SenderAddress, display name) of FromEmailAddress."""
+    raw = raw if isinstance(raw, str) else ""
+    if not raw.strip():
+        raise ApiError("InvalidParameterValue.EmailAddressIsNULL", "FromEmailAddress is empty.")
+    if has_control(raw):
+        raise ApiError("FailedOperation.IncorrectSender", _no_controls("FromEmailAddress"))
+    code = "FailedOperation.IncorrectSender"
+    name, address = split_mailbox(raw.strip(), code, "FromEmailAddress")
+    name = clean_sender_name(name)
+    try:
+        local, host = parse_address(address)
+    except ApiError as error:
+        raise ApiError(code, f"FromEmailAddress: {error.message}") from error
+    email = f"{local}@{host}"
+    sender = account.sender_addresses.select_related("domain").filter(email__iexact=email).first()
+    if sender is None:
+        raise ApiError(
+            "InvalidParameterValue.NoSuchSender", f"{email} is not a sender address of yours."
+        )
+    if not sender.domain.is_verified:
+        raise ApiError(
+            "FailedOperation.NotAuthenticatedSender",
+            f"The domain {host} is not verified, so {email} cannot send.",
+        )
+    return sender, name or sender.sender_name
+
+
+def address(raw, field: str) -> str:
+    """One bare address, its domain in IDNA form."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ApiError("InvalidParameterValue.EmailAddressIsNULL", f"{field} has an empty address.")
+    value = raw.strip()
+    if has_control(raw) or len(value) > MAX_ADDRESS or any(c in value for c in ' <>,;"()[]'):
+        raise ApiError(
+            "InvalidParameterValue.IllegalEmailAddress",
+            f"{field}: {value[:100]!r} is not a single valid email address.",
+        )
+    try:
+        local, host = parse_address(value)
+    except ApiError as error:
+        raise ApiError(error.code, f"{field}: {error.message}") from error
+    return f"{local}@{host}"
+
+
+def parse_recipients(params) -> tuple[list[str], list[str], list[str]]:
+    lists = []
+    for field, limit in RECIPIENT_LIMITS:
+        raw = params.get(field) or []
+        if len(raw) > limit:
+            raise ApiError(
+                "FailedOperation.TooManyRecipients",
+                f"{field} has {len(raw)} addresses; at most {limit} are allowed.",
+            )
+        lists.append([address(item, field) for item in raw])
+    to, cc, bcc = lists
+    if not (to or cc or bcc):
+        raise ApiError(
+            "InvalidParameterValue.EmailAddressIsNULL",
+            "Give at least one recipient in Destination, Cc or Bcc.",
+        )
+    shown = {item.lower() for item in to + cc}
+    for item in bcc:
+        if item.lower() in shown:
+            raise ApiError(
+                "InvalidParameterValue",
+                f"{item} is in Bcc and also in Destination or Cc: give each address once.",
+            )
+    return to, cc, bcc
+
+
+def check_size(content_size: int, attachments) -> int:
+    attached = sum(len(content) for _, _, content in attachments)
+    limit_mb = MAX_EMAIL_BYTES // (1024 * 1024)
+    if attached > MAX_EMAIL_BYTES:
+        raise ApiError(
+            "FailedOperation.AttachContentToolarge",
+            f"The attachments have {attached} bytes; at most {limit_mb} MB in all.",
+        )
+    total = content_size + attached
+    if total > MAX_EMAIL_BYTES:
+        raise ApiError(
+            "FailedOperation.EmailContentToolarge",
+            f"The email has {total} bytes with its attachments; at most {limit_mb} MB.",
+        )
+    return total
+
+
+def parse_header_from(account, raw) -> tuple[str, str]:
+    """(address, display name) of HeaderFrom, or ("", "")."""
+    if not isinstance(raw, str) or not raw.strip():
+        return "", ""
+    code = "InvalidParameterValue.IllegalEmailAddress"
+    if has_control(raw):
+        raise ApiError(code, _no_controls("HeaderFrom"))
+    name, mailbox = split_mailbox(raw.strip(), code, "HeaderFrom")
+    name = clean_sender_name(name)
+    email = address(mailbox, "HeaderFrom")
+    host = email.rpartition("@")[2]
+    verified = account.sender_domains.verified().values_list("name", flat=True)
+    if not any(host == domain or host.endswith(f".{domain}") for domain in verified):
+        raise ApiError(
+            "FailedOperation.NotAuthenticatedSender",
+            f"HeaderFrom: {host} is not a verified domain of yours (or under one).",
+        )
+    return email, name
+
+
+def _options(params) -> tuple[str, int]:
+    unsubscribe = params.get("Unsubscribe")
+    unsubscribe = "" if unsubscribe is None else str(unsubscribe).strip()
+    if unsubscribe and unsubscribe not in UNSUBSCRIBE_CODES:
+        raise ApiError(
+            "InvalidParameterValue",
+            "Unsubscribe must be 0 (no link) or a language of the link, 1 to 12.",
+        )
+    trigger_type = params.get("TriggerType", 0)
+    if isinstance(trigger_type, bool) or trigger_type not in TRIGGER_TYPES:
+        raise ApiError(
+            "InvalidParameterValue", "TriggerType must be 0 (marketing) or 1 (triggered)."
+        )
+    return unsubscribe, trigger_type
+
+
+def parse_send_email(account, params: dict) -> SendRequest:
+    """Every rule of one SendEmail request; limits and lists are service.accept's."""
+    sender, from_name = parse_from(account, params.get("FromEmailAddress"))
+    to, cc, bcc = parse_recipients(params)
+    content = parse_content(account, params, check_subject(params.get("Subject")))
+    attachments = parse_attachments(params.get("Attachments"))
+    size = check_size(content.size, attachments)
+    reply_to = params.get("ReplyToAddresses")
+    reply_to = address(reply_to, "ReplyToAddresses") if reply_to and reply_to.strip() else ""
+    unsubscribe, trigger_type = _options(params)
+    headers = parse_smtp_headers(params.get("SmtpHeaders"))
+    header_from, header_name = parse_header_from(account, params.get("HeaderFrom"))
+    return SendRequest(
+        sender=sender,
+        subject=content.subject,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        from_name=header_name or from_name,
+        header_from=header_from,
+        template_revision=content.revision,
+        template_data=content.data or {},
+        html=content.html,
+        text=content.text,
+        attachments=attachments,
+        reply_to=reply_to,
+        unsubscribe=unsubscribe,
+        trigger_type=trigger_type,
+        headers=headers,
+        smtp_message_id=parse_message_id(params.get("SmtpMessageId")),
+        size=size,
+    )

@@ -1,0 +1,185 @@
+"""Accepting mail: one SendRequest becomes a durable Message with a Delivery per recipient.
+
+The API, the console's Send page and (later) the SMTP server all come here, so
+every rule holds the same way for each. The caller learns the MessageId only
+after the transaction that wrote the rows has committed.
+"""
+
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+
+from django.db import transaction
+from django.utils import timezone
+
+from sesconsole.api.errors import ApiError
+
+from . import limits
+from .lists import refusal_for
+from .models import (
+    Attachment,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    EventType,
+    Message,
+    Recipient,
+    SendStatus,
+    Source,
+    new_message_id,
+)
+
+
+@dataclass
+class SendRequest:
+    """A validated request to send (see sending.requests for the API's parsing)."""
+
+    sender: object  # domains.SenderAddress of the account, on a verified domain
+    subject: str
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    from_name: str = ""
+    header_from: str = ""
+    template_revision: object = None  # templates_app.TemplateRevision, approved
+    template_data: dict = field(default_factory=dict)
+    html: str = ""  # custom content (Simple), for accounts allowed to send it
+    text: str = ""
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
+    reply_to: str = ""
+    unsubscribe: str = ""
+    trigger_type: int = 0
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    smtp_message_id: str = ""
+    source: str = Source.API
+    size: int = 0
+
+    def recipients(self):
+        """(address, kind) once per address, To before Cc before Bcc."""
+        seen = set()
+        kinds = ((Recipient.TO, self.to), (Recipient.CC, self.cc), (Recipient.BCC, self.bcc))
+        for kind, addresses in kinds:
+            for address in addresses:
+                key = address.lower()
+                if key not in seen:
+                    seen.add(key)
+                    yield address, kind
+
+
+# What a request answers when every recipient was refused for the same reason.
+REFUSAL_ERRORS = {
+    SendStatus.DAILY_LIMIT: (
+        "FailedOperation.ExceedSendLimit",
+        "The daily sending quota of this account is used up.",
+    ),
+    SendStatus.FREQUENCY_LIMIT: (
+        "FailedOperation.FrequencyLimit",
+        "Too many emails to this address in the last hour.",
+    ),
+    SendStatus.BLOCKLISTED: ("FailedOperation.EmailAddrInBlacklist", "The address is blocklisted."),
+    SendStatus.UNSUBSCRIBED: (
+        "FailedOperation.ReceiverHasUnsubscribed",
+        "The recipient has unsubscribed.",
+    ),
+}
+
+
+def check_account(account) -> None:
+    if account.sending_suspended:
+        raise ApiError(
+            "FailedOperation.HighRejectionRate",
+            f"Sending is suspended: {account.suspension_reason or 'contact support.'}",
+        )
+
+
+def accept(account, request: SendRequest) -> Message:
+    """Check every recipient, write the message, and return it once committed."""
+    check_account(account)
+    verdicts = []
+    taken_any = False
+    try:
+        for address, kind in request.recipients():
+            status = refusal_for(account, address)
+            if status == SendStatus.OK:
+                status = limits.take(account, request.sender.email, address.lower())
+                taken_any = taken_any or status == SendStatus.OK
+            verdicts.append((address, kind, status))
+    except limits.RateLimited as error:
+        for address, _, status in verdicts:
+            if status == SendStatus.OK:
+                limits.give_back_recipient(account, request.sender.email, address.lower())
+        raise ApiError(
+            "RequestLimitExceeded",
+            f"At most {account.send_rate_per_second} emails per second; retry shortly.",
+        ) from error
+    if not taken_any:
+        # Every recipient refused: answer with the reason of the first.
+        code, text = REFUSAL_ERRORS[verdicts[0][2]]
+        raise ApiError(code, text)
+    try:
+        return _write(account, request, verdicts)
+    except BaseException:
+        for address, _, status in verdicts:
+            if status == SendStatus.OK:
+                limits.give_back_recipient(account, request.sender.email, address.lower())
+        raise
+
+
+def _write(account, request, verdicts) -> Message:
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            account=account,
+            message_id=new_message_id(account.app_id, now),
+            source=request.source,
+            created_at=now,
+            sender=request.sender,
+            from_address=request.sender.email,
+            from_name=request.from_name,
+            header_from=request.header_from,
+            reply_to=request.reply_to,
+            subject=request.subject,
+            template=getattr(request.template_revision, "template", None),
+            template_revision=request.template_revision,
+            template_data=request.template_data,
+            html=request.html,
+            text=request.text,
+            headers=[list(h) for h in request.headers],
+            smtp_message_id=request.smtp_message_id
+            or make_msgid(domain=request.sender.email.rpartition("@")[2]),
+            unsubscribe=request.unsubscribe,
+            trigger_type=request.trigger_type,
+            size=request.size,
+        )
+        Attachment.objects.bulk_create(
+            Attachment(
+                message=message,
+                filename=name,
+                content_type=content_type,
+                content=content,
+                size=len(content),
+            )
+            for name, content_type, content in request.attachments
+        )
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(
+                message=message,
+                account=account,
+                recipient=address,
+                kind=kind,
+                created_at=now,
+                send_status=status,
+                status=DeliveryStatus.QUEUED if status == SendStatus.OK else DeliveryStatus.DROPPED,
+            )
+            for address, kind, status in verdicts
+        )
+        Event.objects.bulk_create(
+            Event(
+                delivery=delivery,
+                type=EventType.DROPPED,
+                created_at=now,
+                detail={"reason": SendStatus(delivery.send_status).label},
+            )
+            for delivery in deliveries
+            if delivery.status == DeliveryStatus.DROPPED
+        )
+    return message

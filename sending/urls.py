@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from . import views
+
+app_name = "sending"
+
+urlpatterns = [
+    path("send/", views.send, name="send"),
+    path("messages/", views.message_log, name="messages"),
+    path("messages/<int:pk>/", views.message_detail, name="message"),
+    path("blocklist/", include("sending.urls_blocklist")),
+]

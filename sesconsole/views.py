@@ -1,0 +1,6 @@
+from django.http import JsonResponse
+
+
+def healthz(request):
+
+    return JsonResponse({"ok": True})

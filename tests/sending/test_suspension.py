@@ -1,0 +1,101 @@
+"""Accounts whose recipients bounce onto the blocklist too often are suspended."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account
+from domains.models import DomainStatus, SenderAddress, SenderDomain
+from sending import suspension
+from sending.models import Delivery, DeliveryStatus, Message, PlatformBlock
+from sending.service import SendRequest, accept
+from sesconsole.api.errors import ApiError
+
+
+@pytest.fixture
+def sender(account):
+    domain = SenderDomain.objects.create(
+        account=account, name="mail.acme.test", status=DomainStatus.VERIFIED
+    )
+    return SenderAddress.objects.create(account=account, domain=domain, email="news@mail.acme.test")
+
+
+def recipients(account, count, bounced, when=None):
+    """`count` recipients of one message, the first `bounced` of them hard-bounced."""
+    when = when or timezone.now()
+    message = Message.objects.create(
+        account=account, message_id=f"m-{when.timestamp()}", subject="s", created_at=when
+    )
+    for i in range(count):
+        Delivery.objects.create(
+            message=message,
+            account=account,
+            recipient=f"r{i}@x.test",
+            created_at=when,
+            status=DeliveryStatus.BOUNCED if i < bounced else DeliveryStatus.DELIVERED,
+        )
+
+
+@pytest.mark.django_db
+def test_suspends_at_eight_percent(account, settings):
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 100
+    recipients(account, 100, 7)
+    assert suspension.evaluate(account) is False
+    Delivery.objects.filter(recipient="r7@x.test").update(status=DeliveryStatus.BOUNCED)
+    assert suspension.evaluate(account) is True
+    account.refresh_from_db()
+    assert account.sending_suspended and "8 of 100" in account.suspension_reason
+
+
+@pytest.mark.django_db
+def test_small_volume_and_old_bounces_do_not_count(account, settings):
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 100
+    recipients(account, 50, 25)
+    assert suspension.evaluate(account) is False
+    old = timezone.now() - timedelta(days=settings.SES_SUSPEND_WINDOW_DAYS + 1)
+    Delivery.objects.all().delete()
+    recipients(account, 200, 100, when=old)
+    assert suspension.evaluate(account) is False
+
+
+@pytest.mark.django_db
+def test_removing_blocklist_entries_does_not_lower_the_share(account, settings):
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 10
+    recipients(account, 10, 1)
+    PlatformBlock.objects.create(
+        email="r0@x.test", caused_by=account, expires_at=timezone.now() + timedelta(days=1)
+    )
+    PlatformBlock.objects.all().delete()
+    assert suspension.evaluate(account) is True
+
+
+@pytest.mark.django_db
+def test_suspended_account_cannot_send_and_sees_why(account, sender, operator_client, settings):
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 10
+    recipients(account, 10, 1)
+    assert suspension.evaluate_all() == 1
+    account.refresh_from_db()
+    with pytest.raises(ApiError) as refused:
+        accept(account, SendRequest(sender=sender, subject="s", to=["a@x.test"], text="t"))
+    assert refused.value.code == "FailedOperation.HighRejectionRate"
+    assert "1 of 10" in refused.value.message
+    page = operator_client.get(reverse("overview")).content.decode()
+    assert "Sending is suspended." in page and "1 of 10" in page
+
+
+@pytest.mark.django_db
+def test_support_lifts_it_and_the_count_starts_afresh(admin_client, account, settings):
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 10
+    recipients(account, 10, 1)
+    suspension.evaluate(account)
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "sending_suspended"}
+    data.update({"memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content[:2000]
+    account.refresh_from_db()
+    assert not account.sending_suspended and account.suspension_lifted_at
+    assert suspension.evaluate(Account.objects.get(pk=account.pk)) is False
