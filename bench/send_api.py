@@ -1,6 +1,6 @@
 """SendEmail throughput against gunicorn on PostgreSQL and Redis.
 
-    cd /work/main && .venv/bin/python -m bench.send_api [--seconds N] [--clients 32]
+    .venv/bin/python -m bench.send_api [--seconds N] [--clients 32]
 
 Starts gunicorn (sync workers, 2 per CPU) on a free port of 127.0.0.1, then
 drives it with concurrent client threads: first `GET /healthz` (a bare Django

@@ -8,6 +8,35 @@ from django.utils import timezone
 from .models import CustomBlock, PlatformBlock, SendStatus, Unsubscription
 
 
+def refusals_for(account, addresses) -> dict[str, SendStatus]:
+    """For many recipients in three queries: lower-cased address -> SendStatus.
+
+    Only the refused addresses are in the answer.
+    """
+    emails = {a.lower() for a in addresses}
+    if not emails:
+        return {}
+    now = timezone.now()
+    refused = dict.fromkeys(
+        Unsubscription.objects.filter(account=account, email__in=emails).values_list(
+            "email", flat=True
+        ),
+        SendStatus.UNSUBSCRIBED,
+    )
+    blocked = set(
+        PlatformBlock.objects.filter(email__in=emails, expires_at__gt=now).values_list(
+            "email", flat=True
+        )
+    )
+    blocked.update(
+        CustomBlock.objects.filter(account=account, email__in=emails)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate(now)))
+        .values_list("email", flat=True)
+    )
+    refused.update(dict.fromkeys(blocked, SendStatus.BLOCKLISTED))
+    return refused
+
+
 def refusal_for(account, address: str) -> SendStatus:
     """SendStatus.OK, or why mail from `account` may not go to `address`."""
     email = address.lower()

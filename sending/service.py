@@ -14,7 +14,7 @@ from django.utils import timezone
 from sesconsole.api.errors import ApiError
 
 from . import limits
-from .lists import refusal_for
+from .lists import refusals_for
 from .models import (
     Attachment,
     Delivery,
@@ -96,9 +96,11 @@ def accept(account, request: SendRequest) -> Message:
     check_account(account)
     verdicts = []
     taken_any = False
+    recipients = list(request.recipients())
+    refused = refusals_for(account, [address for address, _ in recipients])
     try:
-        for address, kind in request.recipients():
-            status = refusal_for(account, address)
+        for address, kind in recipients:
+            status = refused.get(address.lower(), SendStatus.OK)
             if status == SendStatus.OK:
                 status = limits.take(account, request.sender.email, address.lower())
                 taken_any = taken_any or status == SendStatus.OK
