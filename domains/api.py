@@ -7,14 +7,13 @@ api.json's Response objects (DNSAttributes, EmailIdentity, EmailSender).
 
 from django.db import transaction
 
-from sesconsole.api.errors import ApiError
+from sesconsole.api.paging import page_slice
 from sesconsole.api.registry import ApiContext, action
 
 from . import services, verification
 from .models import DkimOption, RecordStatus, SenderDomain
 
 IDENTITY_TYPE = "DOMAIN"
-MAX_LIMIT = 100
 
 
 def _timestamp(moment) -> int:
@@ -88,25 +87,15 @@ def _has_tags(domain: SenderDomain, wanted: list[dict]) -> bool:
     return all((tag["TagKey"], tag["TagValue"]) in have for tag in wanted)
 
 
-def _page_bounds(params: dict) -> tuple[int, int | None]:
-    """(offset, limit); a limit absent or 0 means all the rest."""
-    limit, offset = params.get("Limit"), params.get("Offset", 0)
-    if (limit is not None and limit < 0) or offset < 0:
-        raise ApiError("InvalidParameterValue", "Limit and Offset must not be negative.")
-    if limit is not None and limit > MAX_LIMIT:
-        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
-    return offset, limit
-
-
 @action("ListEmailIdentities")
 def list_email_identities(ctx: ApiContext, params: dict) -> dict:
-    offset, limit = _page_bounds(params)
+    window = page_slice(params)
     account = ctx.account
     domains = list(account.sender_domains.order_by("name"))
     wanted = _tags(params.get("TagList"))
     if wanted:
         domains = [domain for domain in domains if _has_tags(domain, wanted)]
-    page = domains[offset : offset + limit if limit else None]
+    page = domains[window]
     identities = [
         {
             "IdentityName": domain.name,

@@ -8,23 +8,16 @@ BlackAddressDetail.
 from django.db import transaction
 from django.utils import timezone
 
-from sesconsole.api.errors import ApiError
+from sesconsole.api.paging import page_slice
 from sesconsole.api.registry import ApiContext, action
 
 from . import blocklist
 
-MAX_LIMIT = 100
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def _check_limit(params: dict) -> None:
-    if params["Limit"] > MAX_LIMIT:
-        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
-
-
 def _page(queryset, params: dict) -> list:
-    offset = params["Offset"]
-    return list(queryset[offset : offset + params["Limit"]])
+    return list(queryset[page_slice(params)])
 
 
 def _local(moment) -> str:
@@ -36,7 +29,7 @@ def _local(moment) -> str:
 
 @action("ListBlackEmailAddress")
 def list_black_email_address(ctx: ApiContext, params: dict) -> dict:
-    _check_limit(params)
+    page_slice(params)  # refuses a bad Limit before any query
     blocks = blocklist.list_platform(
         ctx.account,
         params["StartDate"],
@@ -69,7 +62,7 @@ def create_custom_blacklist(ctx: ApiContext, params: dict) -> dict:
 
 @action("ListCustomBlacklist")
 def list_custom_blacklist(ctx: ApiContext, params: dict) -> dict:
-    _check_limit(params)
+    page_slice(params)  # refuses a bad Limit before any query
     blocks = blocklist.list_custom(ctx.account, params["Status"], params.get("Email"))
     today = timezone.localdate()
     return {

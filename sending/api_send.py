@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from domains.services import parse_address
 from sesconsole.api.errors import ApiError
+from sesconsole.api.paging import page_slice
 from sesconsole.api.registry import ApiContext, action
 
 from . import service
 from .models import Delivery, DeliveryStatus, Event, EventType, SendStatus
 from .requests import parse_send_email
 
-MAX_LIMIT = 100
 STATUS_DAYS = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -78,15 +78,6 @@ def day_window(raw: str, now=None) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _page(params: dict) -> tuple[int, int]:
-    offset, limit = params.get("Offset", 0), params.get("Limit", MAX_LIMIT)
-    if offset < 0 or limit < 1:
-        raise ApiError("InvalidParameterValue", "Offset must be 0 or more and Limit 1 or more.")
-    if limit > MAX_LIMIT:
-        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
-    return offset, limit
-
-
 def _recipient(raw: str) -> str:
     """ToEmailAddress as deliveries store it (an IDN domain in IDNA form), when it parses."""
     try:
@@ -137,7 +128,6 @@ def status_of(delivery: Delivery, event_types: set) -> dict:
 @action("GetSendEmailStatus")
 def get_send_email_status(ctx: ApiContext, params: dict) -> dict:
     start, end = day_window(params["RequestDate"])
-    offset, limit = _page(params)
     deliveries = Delivery.objects.filter(
         account=ctx.account, created_at__gte=start, created_at__lt=end
     )
@@ -146,7 +136,9 @@ def get_send_email_status(ctx: ApiContext, params: dict) -> dict:
     if params.get("ToEmailAddress"):
         deliveries = deliveries.filter(recipient__iexact=_recipient(params["ToEmailAddress"]))
     page = list(
-        deliveries.select_related("message").order_by("created_at", "pk")[offset : offset + limit]
+        deliveries.select_related("message").order_by("created_at", "pk")[
+            page_slice(params, require_limit=True)
+        ]
     )
     events: dict[int, set] = {}
     for delivery_id, event_type in (

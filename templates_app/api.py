@@ -21,12 +21,11 @@ import binascii
 from django.db import transaction
 
 from sesconsole.api.errors import ApiError
+from sesconsole.api.paging import page_slice
 from sesconsole.api.registry import ApiContext, action
 
 from . import workflow
 from .models import API_DEFAULT_CATEGORY, EmailTemplate, RevisionStatus
-
-MAX_LIMIT = 100
 
 
 def decode_part(value: str | None, part: str) -> str:
@@ -106,17 +105,6 @@ def get_email_template(ctx: ApiContext, params: dict) -> dict:
     }
 
 
-def _page_bounds(params: dict) -> tuple[int, int]:
-    """(offset, limit); a limit of 0 means all the rest.
-
-    Both are uint64 in api.json: the gateway's validation refuses negative values.
-    """
-    limit, offset = params["Limit"], params["Offset"]
-    if limit > MAX_LIMIT:
-        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
-    return offset, limit
-
-
 def review_reason(revision) -> str:
     """The reason given with the revision's decision. A revision is decided at most once."""
     if revision.status not in (RevisionStatus.REJECTED, RevisionStatus.APPROVED):
@@ -127,12 +115,11 @@ def review_reason(revision) -> str:
 
 @action("ListEmailTemplates")
 def list_email_templates(ctx: ApiContext, params: dict) -> dict:
-    offset, limit = _page_bounds(params)
     templates = EmailTemplate.objects.filter(account=ctx.account, latest__isnull=False)
     page = (
         templates.select_related("latest")
         .prefetch_related("latest__decisions")
-        .order_by("-created_at", "-pk")[offset : offset + limit if limit else None]
+        .order_by("-created_at", "-pk")[page_slice(params)]
     )
     return {
         "TemplatesMetadata": [

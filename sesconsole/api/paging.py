@@ -1,0 +1,22 @@
+"""Offset/Limit of the list actions, one rule for all of them."""
+
+from .errors import ApiError
+
+MAX_LIMIT = 100
+
+
+def page_slice(params: dict, *, require_limit: bool = False) -> slice:
+    """The slice of a list action's results its Offset and Limit ask for.
+
+    Limit is at most 100 (FailedOperation.InvalidLimit, as the spec's error
+    says); absent or 0, it means all the rest, as the official example of
+    ListEmailTemplates sends Limit 0. `require_limit`: the action needs a
+    positive Limit (GetSendEmailStatus). Negative values are refused by the
+    gateway already: the spec types both as unsigned.
+    """
+    offset, limit = params.get("Offset") or 0, params.get("Limit") or 0
+    if require_limit and limit < 1:
+        raise ApiError("InvalidParameterValue", "Limit must be between 1 and 100.")
+    if limit > MAX_LIMIT:
+        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
+    return slice(offset, offset + limit if limit else None)
