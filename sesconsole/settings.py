@@ -7,6 +7,7 @@ Every variable is documented in .env.example and the README.
 """
 
 import os
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -226,6 +227,18 @@ SES_SUSPEND_WINDOW_DAYS = env.int("SES_SUSPEND_WINDOW_DAYS", default=7)
 SES_SUSPEND_MIN_RECIPIENTS = env.int("SES_SUSPEND_MIN_RECIPIENTS", default=100)
 SES_BLOCKLIST_DAYS = env.int("SES_BLOCKLIST_DAYS", default=180)
 SES_MESSAGE_RETENTION_DAYS = env.int("SES_MESSAGE_RETENTION_DAYS", default=30)
+
+# --- delivery ---
+SES_SIMULATOR_DOMAIN = env.str("SES_SIMULATOR_DOMAIN", default="simulator.sesconsole.localhost")
+# smtp://[user:password@]host:port (STARTTLS) or smtps://... (implicit TLS): a smarthost.
+SES_RELAY_URL = env.str("SES_RELAY_URL", default="")
+SES_MX_PORT = env.int("SES_MX_PORT", default=25)
+SES_HELO_NAME = env.str("SES_HELO_NAME", default="") or socket.getfqdn()
+SES_SMTP_TIMEOUT = env.int("SES_SMTP_TIMEOUT", default=60)
+# Like other MTAs, opportunistic TLS to recipients' MX hosts does not verify
+# certificates (most would fail); the relay, a host we chose, is verified.
+SES_MX_TLS_VERIFY = env.bool("SES_MX_TLS_VERIFY", default=False)
+SES_RELAY_TLS_VERIFY = env.bool("SES_RELAY_TLS_VERIFY", default=True)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str(

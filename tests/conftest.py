@@ -8,6 +8,7 @@ import pytest
 from accounts.models import Account, ApiKey, Membership, User
 from tests.dnsserver import dns_zone  # noqa: F401
 from tests.sdk import sdk_endpoint, ses_client  # noqa: F401
+from tests.smtpservers import silent_server, smtp_server, tls_ca  # noqa: F401
 from tests.tc3 import envelope, tc3_headers
 from tests.workers import celery_worker_process, start_worker  # noqa: F401
 
