@@ -5,6 +5,7 @@ from domains.models import SenderAddress
 from templates_app.models import EmailTemplate
 
 SUBJECT_ADVICE = 78
+MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -54,6 +55,13 @@ class SendForm(forms.Form):
         self.variables = list(variables)
         for name in self.variables:
             self.fields[f"var_{name}"] = forms.CharField(label=f"{{{{{name}}}}}", max_length=2000)
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        # Refuse before anything is read into memory for base64.
+        if sum(f.size for f in files) > MAX_ATTACHMENT_BYTES:
+            raise ValidationError("Attachments may total at most 4 MB.")
+        return files
 
     def clean_to(self):
         return split_addresses(self.cleaned_data["to"])

@@ -134,3 +134,12 @@ def test_other_tenant_gets_404(client, sender, account, make_account, make_opera
     client.force_login(make_operator(make_account("other"), "mallory@other.example"))
     assert_isolated(client, [("get", reverse("sending:message", args=[message.pk]))])
     assert b"a@x.test" not in client.get(reverse("sending:messages")).content
+
+
+@pytest.mark.django_db
+def test_oversize_attachments_are_refused_before_reading(operator_client, sender, template):
+    url = f"{reverse('sending:send')}?template={template.pk}"
+    big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (4 * 1024 * 1024), "application/pdf")
+    response = operator_client.post(url, {**form(sender, template), "attachments": big})
+    assert b"Attachments may total at most 4 MB" in response.content
+    assert not Message.objects.exists()
