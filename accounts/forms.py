@@ -80,3 +80,24 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class DeliverySettingsForm(forms.ModelForm):
+    class Meta:
+        from .models import Account
+
+        model = Account
+        fields = ["tls_required"]
+        labels = {"tls_required": "Only deliver over TLS"}
+        help_texts = {
+            "tls_required": (
+                "Send mail only when the recipient's server accepts an encrypted (TLS 1.2+) "
+                "connection. Mail to a server without TLS is retried, then bounced after "
+                "72 hours with that reason. Most large providers support TLS."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save"))

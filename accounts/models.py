@@ -94,6 +94,10 @@ class Account(models.Model):
     allow_custom_content = models.BooleanField(
         default=False, help_text="May send without a template (SendEmail Simple, raw SMTP)."
     )
+    tls_required = models.BooleanField(
+        default=False,
+        help_text="Deliver only over TLS: a recipient server without it never gets the mail.",
+    )
     sending_suspended = models.BooleanField(default=False)
     suspension_reason = models.TextField(blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)

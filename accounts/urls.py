@@ -42,6 +42,7 @@ urlpatterns = [
     path("console/api-keys/<int:pk>/toggle/", views.api_key_toggle, name="api_key_toggle"),
     path("console/api-keys/<int:pk>/delete/", views.api_key_delete, name="api_key_delete"),
     path("console/members/", views.members, name="members"),
+    path("console/delivery/", views.delivery_settings, name="delivery_settings"),
     path(
         "console/members/invitations/<int:pk>/revoke/",
         views.invitation_revoke,

@@ -17,7 +17,7 @@ from sesconsole import crypto
 
 from . import usage
 from .access import operator_required, owned_or_404
-from .forms import AcceptInvitationForm, ApiKeyForm, InviteForm
+from .forms import AcceptInvitationForm, ApiKeyForm, DeliverySettingsForm, InviteForm
 from .models import ApiKey, Invitation, Membership, User
 
 
@@ -80,6 +80,19 @@ def overview(request):
             "sent_today": limits.sent_today(account),
         },
     )
+
+
+@operator_required
+def delivery_settings(request):
+    # An unticked box posts nothing: an empty POST is still a submission.
+    data = request.POST if request.method == "POST" else None
+    form = DeliverySettingsForm(data, instance=request.account)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Delivery settings saved.")
+        return redirect("delivery_settings")
+    context = {"form": form, "simulator_domain": settings.SES_SIMULATOR_DOMAIN}
+    return render(request, "accounts/delivery_settings.html", context)
 
 
 NEW_KEY_SESSION = "new_api_key"

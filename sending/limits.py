@@ -76,6 +76,12 @@ def sent_today(account) -> int:
     return ratelimit.peek(f"send:day:{account.pk}", DAY_KEEP, start=day_start())
 
 
-def give_back_recipient(account, sender_email: str, recipient: str) -> None:
+def give_back_recipient(
+    account, sender_email: str, recipient: str, *, count_quota: bool = True
+) -> None:
     """Return the units one accepted recipient took (its request failed later)."""
-    give_back(take_ for take_, _, _ in _takes(account, sender_email, recipient))
+    give_back(
+        take_
+        for take_, _, _ in _takes(account, sender_email, recipient)
+        if count_quota or not take_.key.startswith("send:day:")
+    )

@@ -5,6 +5,7 @@ account's unsubscribed recipients."""
 from django.db.models import Q
 from django.utils import timezone
 
+from . import simulator
 from .models import CustomBlock, PlatformBlock, SendStatus, Unsubscription
 
 
@@ -33,6 +34,7 @@ def refusals_for(account, addresses) -> dict[str, SendStatus]:
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate(now)))
         .values_list("email", flat=True)
     )
+    blocked.update(e for e in emails if simulator.behaviour(e) == "suppressionlist")
     refused.update(dict.fromkeys(blocked, SendStatus.BLOCKLISTED))
     return refused
 
@@ -41,6 +43,8 @@ def refusal_for(account, address: str) -> SendStatus:
     """SendStatus.OK, or why mail from `account` may not go to `address`."""
     email = address.lower()
     now = timezone.now()
+    if simulator.behaviour(email) == "suppressionlist":
+        return SendStatus.BLOCKLISTED
     if PlatformBlock.objects.filter(email=email, expires_at__gt=now).exists():
         return SendStatus.BLOCKLISTED
     if (

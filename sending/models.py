@@ -113,6 +113,10 @@ class Delivery(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     recipient = models.CharField(max_length=254)
+    # The recipient's domain, lower-case: deliveries are claimed and sent by destination.
+    domain = models.CharField(max_length=253, blank=True)
+    # To the mailbox simulator: outside the daily quota and the bounce figures.
+    simulated = models.BooleanField(default=False)
     kind = models.CharField(max_length=3, choices=Recipient.choices, default=Recipient.TO)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
@@ -123,6 +127,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_reply = models.TextField(blank=True)
 
@@ -132,10 +137,45 @@ class Delivery(models.Model):
             models.Index(fields=["account", "created_at"]),
             models.Index(fields=["account", "recipient", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(
+                fields=["domain", "next_attempt_at"],
+                condition=models.Q(status__in=["queued", "deferred"]),
+                name="delivery_due",
+            ),
+            models.Index(
+                fields=["claimed_at"], condition=models.Q(status="sending"), name="delivery_claimed"
+            ),
         ]
 
     def __str__(self):
         return f"{self.recipient} ({self.status})"
+
+
+class Attempt(models.Model):
+    """One try at handing a Delivery to a server: where, how, and what it answered."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts_made")
+    created_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    category = models.CharField(max_length=12, blank=True)  # smtp_replies.Outcome.category
+    mx_host = models.CharField(max_length=255, blank=True)
+    mx_ip = models.CharField(max_length=45, blank=True)
+    port = models.PositiveIntegerField(null=True, blank=True)
+    tls_version = models.CharField(max_length=10, blank=True)
+    code = models.PositiveSmallIntegerField(null=True, blank=True)
+    enhanced = models.CharField(max_length=12, blank=True)
+    reply = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.outcome} {self.code or ''} {self.mx_host}"
+
+    @property
+    def reply_line(self) -> str:
+        return " ".join(str(p) for p in (self.code, self.enhanced, self.reply) if p)
 
 
 class Event(models.Model):

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from sesconsole.api.errors import ApiError
 
-from . import limits
+from . import limits, simulator
+from .delivery.dispatch import publish_on_commit
 from .lists import refusals_for
 from .models import (
     Attachment,
@@ -102,13 +103,16 @@ def accept(account, request: SendRequest) -> Message:
         for address, kind in recipients:
             status = refused.get(address.lower(), SendStatus.OK)
             if status == SendStatus.OK:
-                status = limits.take(account, request.sender.email, address.lower())
+                status = limits.take(
+                    account,
+                    request.sender.email,
+                    address.lower(),
+                    count_quota=not simulator.is_simulated(address),
+                )
                 taken_any = taken_any or status == SendStatus.OK
             verdicts.append((address, kind, status))
     except limits.RateLimited as error:
-        for address, _, status in verdicts:
-            if status == SendStatus.OK:
-                limits.give_back_recipient(account, request.sender.email, address.lower())
+        _give_back(account, request, verdicts)
         raise ApiError(
             "RequestLimitExceeded",
             f"At most {account.send_rate_per_second} emails per second; retry shortly.",
@@ -120,10 +124,19 @@ def accept(account, request: SendRequest) -> Message:
     try:
         return _write(account, request, verdicts)
     except BaseException:
-        for address, _, status in verdicts:
-            if status == SendStatus.OK:
-                limits.give_back_recipient(account, request.sender.email, address.lower())
+        _give_back(account, request, verdicts)
         raise
+
+
+def _give_back(account, request, verdicts) -> None:
+    for address, _, status in verdicts:
+        if status == SendStatus.OK:
+            limits.give_back_recipient(
+                account,
+                request.sender.email,
+                address.lower(),
+                count_quota=not simulator.is_simulated(address),
+            )
 
 
 def _write(account, request, verdicts) -> Message:
@@ -167,8 +180,11 @@ def _write(account, request, verdicts) -> Message:
                 message=message,
                 account=account,
                 recipient=address,
+                domain=address.rpartition("@")[2].lower(),
+                simulated=simulator.is_simulated(address),
                 kind=kind,
                 created_at=now,
+                next_attempt_at=now if status == SendStatus.OK else None,
                 send_status=status,
                 status=DeliveryStatus.QUEUED if status == SendStatus.OK else DeliveryStatus.DROPPED,
             )
@@ -184,4 +200,5 @@ def _write(account, request, verdicts) -> Message:
             for delivery in deliveries
             if delivery.status == DeliveryStatus.DROPPED
         )
+        publish_on_commit({d.domain for d in deliveries if d.status == DeliveryStatus.QUEUED})
     return message

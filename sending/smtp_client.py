@@ -108,6 +108,7 @@ class SmtpSession:
         auth: tuple[str, str] | None = None,
         auth_without_tls: bool = False,
         timeout: float | None = None,
+        data_timeout: float | None = None,
         source_address: tuple[str, int] | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ):
@@ -119,6 +120,7 @@ class SmtpSession:
         self.tls, self.tls_required, self.auth = tls, tls_required, auth
         self.auth_without_tls = auth_without_tls
         self.timeout = float(timeout or getattr(settings, "SES_SMTP_TIMEOUT", 60))
+        self.data_timeout = float(data_timeout or getattr(settings, "SES_SMTP_DATA_TIMEOUT", 600))
         self.source_address = source_address
         self.context = ssl_context or tls_context(tls_verify)
         # TLS 1.2 at least, even on a given context (MINIMUM_SUPPORTED is -2, MAXIMUM -1).
@@ -166,7 +168,9 @@ class SmtpSession:
             if self.tls == "starttls" and smtp.has_extn("starttls"):
                 try:
                     smtp.starttls(context=self.context)
-                except ssl.SSLError as error:
+                except (OSError, smtplib.SMTPException) as error:
+                    # A failed handshake often shows only as a reset: still a TLS failure,
+                    # which the caller may retry in plaintext.
                     raise SessionError(_failure("tls", "4.7.0", f"STARTTLS: {error}")) from None
                 self._ehlo()  # RFC 3207: capabilities must be asked again over TLS
             if isinstance(smtp.sock, ssl.SSLSocket):
@@ -233,7 +237,7 @@ class SmtpSession:
                     result.refused[rcpt] = _reply(code, text)
             if not result.accepted:
                 return self._reset(result)
-            code, text = smtp.data(message)
+            code, text = self._data(message)
             result.data_reply = (code, _decode(text))
             if code == 421:  # the server is closing the channel (RFC 5321 3.8)
                 self.close()
@@ -245,6 +249,17 @@ class SmtpSession:
             result.error = _failure("connection", "4.4.2", f"connection lost: {error}")
             self.close()
         return result
+
+    def _data(self, message: bytes):
+        """DATA, allowing the reply to the final dot its own (longer) timeout."""
+        sock = self.smtp.sock
+        try:
+            if sock is not None:
+                sock.settimeout(max(self.timeout, self.data_timeout))
+            return self.smtp.data(message)
+        finally:
+            if self.smtp is not None and self.smtp.sock is not None:
+                self.smtp.sock.settimeout(self.timeout)
 
     def _reset(self, result: SendResult) -> SendResult:
         """RSET after a failed transaction; a server gone by then only ends the session."""

@@ -23,9 +23,9 @@ def bounce_share(account, now=None) -> tuple[int, int]:
     since = now - timedelta(days=settings.SES_SUSPEND_WINDOW_DAYS)
     if account.suspension_lifted_at and account.suspension_lifted_at > since:
         since = account.suspension_lifted_at
-    deliveries = Delivery.objects.filter(account=account, created_at__gte=since).exclude(
-        status=DeliveryStatus.DROPPED
-    )
+    deliveries = Delivery.objects.filter(
+        account=account, created_at__gte=since, simulated=False
+    ).exclude(status=DeliveryStatus.DROPPED)
     total = deliveries.values("recipient").distinct().count()
     bounced = (
         deliveries.filter(status=DeliveryStatus.BOUNCED).values("recipient").distinct().count()
@@ -58,7 +58,9 @@ def evaluate(account, now=None) -> bool:
 def evaluate_all(now=None) -> int:
     now = now or timezone.now()
     since = now - timedelta(days=settings.SES_SUSPEND_WINDOW_DAYS)
-    bounced = Delivery.objects.filter(created_at__gte=since, status=DeliveryStatus.BOUNCED)
+    bounced = Delivery.objects.filter(
+        created_at__gte=since, status=DeliveryStatus.BOUNCED, simulated=False
+    )
     accounts = Account.objects.filter(
         sending_suspended=False, is_active=True, pk__in=bounced.values("account")
     )

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import blocklist, retention, suspension
+from .delivery import dispatch, engine
 
 
 @shared_task
@@ -19,3 +20,15 @@ def purge_message_bodies() -> int:
 def purge_expired_blocks() -> int:
     """Beat: drop platform blocklist entries past their 180 days."""
     return blocklist.purge_expired()
+
+
+@shared_task(name="sending.deliver_domain", ignore_result=True)
+def deliver_domain(domain: str) -> int:
+    """Deliver one destination's due mail (published after acceptance and by the sweep)."""
+    return engine.deliver(domain)
+
+
+@shared_task(name="sending.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> tuple[int, int]:
+    """Beat: stale claims back to the queue; every destination with due mail published."""
+    return dispatch.sweep()

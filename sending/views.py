@@ -129,10 +129,21 @@ def message_log(request):
     )
 
 
+def timeline(delivery) -> list[tuple]:
+    """(time, "attempt" | "event", row) for one delivery, oldest first."""
+    entries = [(a.created_at, 0, "attempt", a) for a in delivery.attempts_made.all()]
+    entries += [(e.created_at, 1, "event", e) for e in delivery.events.all()]
+    return [(moment, kind, row) for moment, _, kind, row in sorted(entries, key=lambda e: e[:2])]
+
+
 @operator_required
 def message_detail(request, pk):
     message = owned_or_404(request, Message, pk=pk)
-    deliveries = message.deliveries.prefetch_related("events").order_by("kind", "pk")
+    deliveries = list(
+        message.deliveries.prefetch_related("events", "attempts_made").order_by("kind", "pk")
+    )
+    for delivery in deliveries:
+        delivery.timeline = timeline(delivery)
     template = message.template_revision
     return render(
         request,

@@ -96,3 +96,29 @@ def check_dns_nameservers(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register()
+def check_delivery(app_configs, **kwargs):
+    errors = []
+    hard_limit = settings.SES_DELIVERY_TIME_LIMIT + 60
+    if hard_limit >= settings.SES_DELIVERY_CLAIM_TIMEOUT:
+        errors.append(
+            Error(
+                f"SES_DELIVERY_CLAIM_TIMEOUT ({settings.SES_DELIVERY_CLAIM_TIMEOUT} s) must exceed "
+                f"the delivery task's hard time limit ({hard_limit} s).",
+                hint="A live worker would lose its claim and the mail could be sent twice.",
+                id="sesconsole.E003",
+            )
+        )
+    if not settings.SES_RETRY_DELAYS or min(settings.SES_RETRY_DELAYS) <= 0:
+        errors.append(
+            Error(
+                "SES_RETRY_DELAYS must list positive numbers of seconds.",
+                hint='For example "60,300,900,1800,3600".',
+                id="sesconsole.E004",
+            )
+        )
+    if settings.SES_DELIVERY_BATCH < 1:
+        errors.append(Error("SES_DELIVERY_BATCH must be at least 1.", id="sesconsole.E005"))
+    return errors

@@ -18,6 +18,7 @@ NAVIGATION = [
             ("Sender Address", "domains:senders"),
             ("Email Template", "templates:list"),
             ("Callback Address", "sending:callbacks"),
+            ("Delivery Settings", "delivery_settings"),
         ],
     ),
     (

@@ -239,6 +239,56 @@ SES_SMTP_TIMEOUT = env.int("SES_SMTP_TIMEOUT", default=60)
 # certificates (most would fail); the relay, a host we chose, is verified.
 SES_MX_TLS_VERIFY = env.bool("SES_MX_TLS_VERIFY", default=False)
 SES_RELAY_TLS_VERIFY = env.bool("SES_RELAY_TLS_VERIFY", default=True)
+# RFC 5321 4.5.3.2.6 gives the reply to the final dot ten minutes.
+SES_SMTP_DATA_TIMEOUT = env.int("SES_SMTP_DATA_TIMEOUT", default=600)
+# The local address outgoing connections are made from ("" lets the system choose).
+SES_SMTP_SOURCE_ADDRESS = env.str("SES_SMTP_SOURCE_ADDRESS", default="")
+# Waits after the 1st, 2nd, ... failed attempt (seconds, jittered 20%); the last repeats.
+_retry_delays = env.list(
+    "SES_RETRY_DELAYS", default=["60", "300", "900", "1800", "3600", "7200", "14400"]
+)
+# Unparseable entries leave the list empty, which system check E004 reports.
+SES_RETRY_DELAYS = (
+    [int(s) for s in _retry_delays] if all(s.strip().isdigit() for s in _retry_delays) else []
+)
+# Deferred mail older than this bounces (soft) with its last reason (the seed: 72 hours).
+SES_DELIVERY_EXPIRY_HOURS = env.float("SES_DELIVERY_EXPIRY_HOURS", default=72.0)
+SES_DELIVERY_BATCH = env.int("SES_DELIVERY_BATCH", default=50)
+# A delivery task stops claiming after this many seconds and hands on the rest.
+SES_DELIVERY_TASK_BUDGET = env.int("SES_DELIVERY_TASK_BUDGET", default=60)
+SES_DELIVERY_TIME_LIMIT = env.int("SES_DELIVERY_TIME_LIMIT", default=900)
+# A claim older than this is a dead worker's: its mail goes back to the queue.
+# It must exceed the task's hard time limit (SES_DELIVERY_TIME_LIMIT + 60).
+SES_DELIVERY_CLAIM_TIMEOUT = env.int("SES_DELIVERY_CLAIM_TIMEOUT", default=1200)
+SES_DELIVERY_SWEEP_SECONDS = env.float("SES_DELIVERY_SWEEP_SECONDS", default=30.0)
+
+# --- SMTP submission (manage.py smtpd) ---
+# Listens on one STARTTLS port and one implicit-TLS port (RFC 8314) of this address.
+SES_SMTPD_BIND = env.str("SES_SMTPD_BIND", default="127.0.0.1")
+SES_SMTPD_STARTTLS_PORT = env.int("SES_SMTPD_STARTTLS_PORT", default=2587)
+SES_SMTPD_TLS_PORT = env.int("SES_SMTPD_TLS_PORT", default=2465)
+# The name clients connect to (its certificate's name), shown on the console and in
+# the greeting; default: the bind address, or this host's FQDN when that is a wildcard.
+SES_SMTPD_HOSTNAME = env.str("SES_SMTPD_HOSTNAME", default="") or (
+    socket.getfqdn() if SES_SMTPD_BIND in ("", "0.0.0.0", "::") else SES_SMTPD_BIND  # noqa: S104
+)
+# PEM certificate (chain) and private key; `make run` makes a self-signed pair.
+SES_SMTPD_CERT_FILE = env.str("SES_SMTPD_CERT_FILE", default="")
+SES_SMTPD_KEY_FILE = env.str("SES_SMTPD_KEY_FILE", default="")
+SES_SMTPD_MAX_CONNECTIONS = env.int("SES_SMTPD_MAX_CONNECTIONS", default=1000)
+SES_SMTPD_MAX_CONNECTIONS_PER_IP = env.int("SES_SMTPD_MAX_CONNECTIONS_PER_IP", default=20)
+SES_SMTPD_MAX_COMMANDS = env.int("SES_SMTPD_MAX_COMMANDS", default=1000)
+SES_SMTPD_IDLE_TIMEOUT = env.int("SES_SMTPD_IDLE_TIMEOUT", default=120)
+SES_SMTPD_SESSION_TIMEOUT = env.int("SES_SMTPD_SESSION_TIMEOUT", default=900)
+# Failed logins per client address and per user name within the window (seconds)
+# before every login from there, or as that user, is refused for the rest of it;
+# and per connection before it is closed.
+SES_SMTPD_AUTH_FAILURES_PER_IP = env.int("SES_SMTPD_AUTH_FAILURES_PER_IP", default=10)
+SES_SMTPD_AUTH_FAILURES_PER_USER = env.int("SES_SMTPD_AUTH_FAILURES_PER_USER", default=20)
+SES_SMTPD_AUTH_FAILURE_WINDOW = env.int("SES_SMTPD_AUTH_FAILURE_WINDOW", default=900)
+SES_SMTPD_AUTH_FAILURES_PER_SESSION = env.int("SES_SMTPD_AUTH_FAILURES_PER_SESSION", default=3)
+# Threads (and so at most as many database connections) for logins and accepting mail.
+SES_SMTPD_DB_THREADS = env.int("SES_SMTPD_DB_THREADS", default=8)
 
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env.str(
@@ -264,9 +314,16 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "sesconsole.tasks.*": {"queue": "maintenance"},
     "domains.tasks.*": {"queue": "dns"},
-    "sending.tasks.*": {"queue": "maintenance"},
+    "sending.deliver_domain": {"queue": "delivery"},
+    "sending.*": {"queue": "maintenance"},
 }
-SES_CELERY_QUEUES = ["default", "maintenance", "dns"]
+CELERY_TASK_ANNOTATIONS = {
+    "sending.deliver_domain": {
+        "soft_time_limit": SES_DELIVERY_TIME_LIMIT,
+        "time_limit": SES_DELIVERY_TIME_LIMIT + 60,
+    }
+}
+SES_CELERY_QUEUES = ["default", "delivery", "maintenance", "dns"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
@@ -275,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-suspensions": {"task": "sending.tasks.check_suspensions", "schedule": 900.0},
     "purge-message-bodies": {"task": "sending.tasks.purge_message_bodies", "schedule": 3600.0},
     "purge-expired-blocks": {"task": "sending.tasks.purge_expired_blocks", "schedule": 3600.0},
+    "sweep-deliveries": {
+        "task": "sending.sweep_deliveries",
+        "schedule": SES_DELIVERY_SWEEP_SECONDS,
+    },
 }
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -1,5 +1,6 @@
 """Real Celery worker processes for tests, on the configured broker and the test database."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -38,6 +39,7 @@ def start_worker(tmp_path):
     """
     from django.conf import settings
 
+    purge_queues(settings.SES_CELERY_QUEUES)
     processes = []
 
     def start(**extra_env):
@@ -86,6 +88,19 @@ def start_worker(tmp_path):
             process.wait()
         if os.environ.get("SES_TEST_SHOW_WORKER_LOG"):
             sys.stderr.write(log.read_text())
+
+
+def purge_queues(queues) -> None:
+    """Drop tasks other tests published (acceptance publishes deliveries after commit):
+    a new worker must only see its own test's work."""
+    from sesconsole.celery import app
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in queues:
+            # A queue never declared yet has nothing to drop.
+            with contextlib.suppress(*connection.channel_errors):
+                channel.queue_purge(queue)
 
 
 @pytest.fixture

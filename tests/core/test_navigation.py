@@ -17,6 +17,7 @@ def test_only_existing_pages_are_linked(operator_client):
         "Sender Domain",
         "Sender Address",
         "Email Template",
+        "Delivery Settings",
         "Send",
         "Message Log",
         "Blocklist",

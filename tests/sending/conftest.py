@@ -12,7 +12,9 @@ import json
 import pytest
 
 from accounts.models import User
-from domains.models import DomainStatus, SenderAddress, SenderDomain
+from domains import keys
+from domains.models import DkimOption, DomainStatus, SenderAddress, SenderDomain
+from sending.service import SendRequest, accept
 from templates_app import workflow
 from templates_app.models import Category
 from tests.templates_app.helpers import words
@@ -88,3 +90,64 @@ def send_params(verified_sender, approved_template):
             "TemplateData": json.dumps(TEMPLATE_DATA),
         },
     }
+
+
+# Delivery: a signing sender, recipient MX servers found through the loopback DNS.
+
+RCPT_DOMAIN = "rcpt.test"
+SIMULATOR = "simulator.test"
+
+
+@pytest.fixture
+def delivery_settings(settings, dns_zone):
+    """Routing through the loopback DNS server, short SMTP timeouts, no relay."""
+    settings.SES_RELAY_URL = ""
+    settings.SES_SIMULATOR_DOMAIN = SIMULATOR
+    settings.SES_SMTP_TIMEOUT = 3
+    settings.SES_SMTP_DATA_TIMEOUT = 3
+    settings.SES_HELO_NAME = "out.sesconsole.test"
+    return settings
+
+
+@pytest.fixture
+def signing_sender(account, verified_sender, dns_zone, delivery_settings):
+    """verified_sender with DKIM keys (RSA and Ed25519) published in the loopback DNS.
+
+    The account may send custom content, so tests can send text and HTML directly.
+    """
+    domain = verified_sender.domain
+    domain.dkim_option = DkimOption.DUAL
+    domain.save(update_fields=["dkim_option"])
+    domain.generate_keys()
+    for key in domain.dkim_keys.all():
+        dns_zone.add(key.record_name, "TXT", keys.split_txt(key.txt_value))
+    account.allow_custom_content = True
+    account.save(update_fields=["allow_custom_content"])
+    return verified_sender
+
+
+@pytest.fixture
+def recipient_mx(smtp_server, dns_zone, delivery_settings):
+    """recipient_mx(handler=None, domain=RCPT_DOMAIN, **aiosmtpd params): a started
+    SmtpServer published as the domain's MX (SES_MX_PORT points at its port)."""
+
+    def start(handler=None, domain=RCPT_DOMAIN, **params):
+        server = smtp_server(handler, **params)
+        delivery_settings.SES_MX_PORT = server.port
+        dns_zone.add(domain, "MX", f"10 mx.{domain}.")
+        dns_zone.add(f"mx.{domain}", "A", "127.0.0.1")
+        return server
+
+    return start
+
+
+@pytest.fixture
+def send_text(account, signing_sender):
+    """send_text(to=[...], **SendRequest fields) -> an accepted Message with custom content."""
+
+    def send(to=(f"ana@{RCPT_DOMAIN}",), **fields):
+        fields.setdefault("subject", "Your order has shipped")
+        fields.setdefault("text", "Hello Ana,\n\nyour order has shipped.\n")
+        return accept(account, SendRequest(sender=signing_sender, to=list(to), **fields))
+
+    return send

@@ -1,0 +1,255 @@
+"""Delivering one destination's due mail.
+
+    deliver("example.com")  # -> how many Deliveries it finished
+
+Claims the domain's due Deliveries in batches, routes the domain once per
+batch, and sends each Delivery in its own transaction (its own VERP return
+path) over one SMTP session reused for the whole batch. Each message is built
+and DKIM-signed once, however many of its recipients are in the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+
+from domains.models import SenderDomain
+
+from .. import mime, routing, simulator
+from ..dkim_sign import Signer, SigningError
+from ..models import EventType
+from ..smtp_client import SessionError, SmtpSession
+from ..smtp_replies import Outcome, classify
+from . import claim, dispatch
+from .outcomes import Extra, Try, dropped, record
+
+logger = logging.getLogger(__name__)
+
+
+def deliver(domain: str, *, budget: float | None = None) -> int:
+    """Deliver `domain`'s due mail for up to `budget` seconds; the number of Deliveries finished.
+
+    Work left when the budget runs out is published as a new task, so one busy
+    destination does not hold a worker past its time limit.
+    """
+    budget = settings.SES_DELIVERY_TASK_BUDGET if budget is None else budget
+    deadline = time.monotonic() + budget
+    finished = 0
+    while True:
+        token, batch = claim.claim(domain, settings.SES_DELIVERY_BATCH)
+        if not batch:
+            return finished
+        try:
+            finished += Batch(domain, token, batch).run()
+        finally:
+            # Anything not recorded (an exception, a time limit) goes back unattempted.
+            claim.release(token, [d.pk for d in batch])
+        if time.monotonic() >= deadline:
+            dispatch.publish([domain])
+            return finished
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+class Batch:
+    def __init__(self, domain: str, token: str, deliveries):
+        self.domain, self.token, self.deliveries = domain, token, deliveries
+        # message pk -> (signed bytes or None, sender domain, why not)
+        self.prepared: dict[int, tuple[bytes | None, str, str]] = {}
+        self.signers: dict[str, Signer | SigningError] = {}
+
+    def run(self) -> int:
+        route = routing.route(self.domain)
+        if route.kind == "simulator":
+            return sum(self._simulate(d) for d in self.deliveries)
+        if route.kind == "fail":
+            return sum(self._unroutable(d, route) for d in self.deliveries)
+        connection = Connection(route)
+        try:
+            return sum(self._send(d, connection) for d in self.deliveries)
+        finally:
+            connection.close()
+
+    # Building and signing, once per message.
+
+    def _prepare(self, delivery) -> tuple[bytes | None, str, str]:
+        """(signed message or None, the sender's domain, why it could not be built)."""
+        message = delivery.message
+        if message.pk not in self.prepared:
+            self.prepared[message.pk] = self._build(message)
+        return self.prepared[message.pk]
+
+    def _build(self, message):
+        sender_domain = message.from_address.rpartition("@")[2].lower()
+        try:
+            raw = mime.build(message)
+        except mime.BuildError as error:
+            return None, sender_domain, str(error)
+        signer = self._signer(message, sender_domain)
+        if isinstance(signer, SigningError):
+            return None, sender_domain, f"Cannot DKIM-sign: {signer}"
+        try:
+            return signer.sign(raw) + raw, sender_domain, ""
+        except SigningError as error:
+            return None, sender_domain, f"Cannot DKIM-sign: {error}"
+
+    def _signer(self, message, name: str):
+        if name not in self.signers:
+            domain = message.sender.domain if message.sender else None
+            if domain is None or domain.name.lower() != name:
+                domain = SenderDomain.objects.filter(account=message.account_id, name=name).first()
+            try:
+                if domain is None:
+                    raise SigningError(f"{name} is no longer a sender domain of the account")
+                self.signers[name] = Signer.for_domain(domain)
+            except SigningError as error:
+                self.signers[name] = error
+        return self.signers[name]
+
+    # The three routes.
+
+    def _simulate(self, delivery) -> int:
+        data, _, why = self._prepare(delivery)
+        if data is None:
+            return self._drop(delivery, why)
+        started = time.monotonic()
+        outcome, extra = simulate(delivery)
+        tries = [Try(outcome, "simulator", "", None, None, _elapsed_ms(started))]
+        return self._record(delivery, tries, extra)
+
+    def _unroutable(self, delivery, route) -> int:
+        if route.permanent:
+            outcome = Outcome("bounced", True, "mailbox", None, "5.1.2", route.reason)
+        else:
+            outcome = Outcome("deferred", False, "connection", None, "4.4.3", route.reason)
+        return self._record(delivery, [Try(outcome)])
+
+    def _send(self, delivery, connection: Connection) -> int:
+        data, sender_domain, why = self._prepare(delivery)
+        if data is None:
+            return self._drop(delivery, why)
+        session = connection.session()
+        failures = connection.take_failures()
+        if session is None:
+            return self._record(delivery, failures)
+        if delivery.account.tls_required and session.tls_version is None:
+            text = f"TLS required by the account, not offered by {session.host}"
+            outcome = Outcome("deferred", False, "tls", None, "4.7.4", text)
+            return self._record(delivery, [*failures, connection.try_(outcome, 0)])
+        started = time.monotonic()
+        return_path = mime.verp_address(delivery, sender_domain)
+        result = session.send(return_path, [delivery.recipient], data)
+        outcome = result.outcomes.get(delivery.recipient) or result.error
+        if outcome is None:  # cannot happen with one recipient; never lose the delivery
+            outcome = Outcome("deferred", False, "other", None, "", "no reply for the recipient")
+        return self._record(delivery, [*failures, connection.try_(outcome, _elapsed_ms(started))])
+
+    def _drop(self, delivery, why: str) -> int:
+        return self._record(delivery, [Try(dropped(why))])
+
+    def _record(self, delivery, tries, extra=None) -> int:
+        return int(record(delivery, self.token, tries, extra) is not None)
+
+
+class Connection:
+    """The batch's SMTP session: hosts in route order, reopened when a session ends.
+
+    STARTTLS is used whenever offered; a handshake that fails is retried on
+    the same host in plaintext (opportunistic TLS, as between MTAs), and the
+    account's "TLS required" keeps its mail off such a session. A relay gets no
+    plaintext retry: its credentials never travel in the clear.
+    """
+
+    def __init__(self, route):
+        self.route = route
+        self.index = 0
+        self.current: SmtpSession | None = None
+        self.failures: list[Try] = []
+
+    def session(self) -> SmtpSession | None:
+        if self.current is not None and self.current.smtp is not None:
+            return self.current
+        self.close()
+        while self.index < len(self.route.hosts):
+            host, ip, port = self.route.hosts[self.index]
+            modes = ["starttls", "none"] if self.route.tls == "starttls" else [self.route.tls]
+            if self.route.kind == "relay":
+                modes = modes[:1]
+            for mode in modes:
+                started = time.monotonic()
+                session = SmtpSession(
+                    host,
+                    ip,
+                    port,
+                    tls=mode,
+                    tls_verify=self.route.tls_verify,
+                    auth=self.route.auth,
+                    source_address=_source_address(),
+                )
+                try:
+                    self.current = session.__enter__()
+                    return self.current
+                except SessionError as error:
+                    tls = session.tls_version
+                    self.failures.append(
+                        Try(error.outcome, host, ip, port, tls, _elapsed_ms(started))
+                    )
+                    if error.outcome.category != "tls":
+                        break
+            self.index += 1
+        return None
+
+    def take_failures(self) -> list[Try]:
+        failures = self.failures
+        if self.current is not None:
+            self.failures = []
+        # With no session at all every Delivery gets the same tries: keep them.
+        return list(failures)
+
+    def try_(self, outcome: Outcome, duration_ms: int) -> Try:
+        s = self.current
+        return Try(outcome, s.host, s.ip, s.port, s.tls_version, duration_ms)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.__exit__(None, None, None)
+            self.current = None
+
+
+def _source_address():
+    address = settings.SES_SMTP_SOURCE_ADDRESS
+    return (address, 0) if address else None
+
+
+# The mailbox simulator.
+
+SIMULATED_OK = "OK (mailbox simulator)"
+
+
+def simulate(delivery) -> tuple[Outcome, Extra | None]:
+    behaviour = simulator.behaviour(delivery.recipient)
+    delivered = classify(250, "2.0.0", SIMULATED_OK)
+    if behaviour == "success":
+        return delivered, None
+    if behaviour == "ooto":
+        reply = "Out of office (mailbox simulator): I am away and will read your message later."
+        return delivered, Extra(detail={"auto_reply": reply})
+    if behaviour == "complaint":
+        complaint = {"feedback_type": "abuse", "reason": "Marked as spam (mailbox simulator)"}
+        return delivered, Extra(events=[(EventType.SPAMREPORT, complaint)])
+    if behaviour == "defer" and delivery.attempts < simulator.DEFER_TRIES:
+        return classify(421, "4.2.0", "Mailbox busy, try again later (mailbox simulator)"), None
+    if behaviour == "defer":
+        return delivered, None
+    if behaviour == "suppressionlist":
+        # Refused at acceptance; only mail accepted before that rule reaches here.
+        text = "Address on the suppression list (mailbox simulator)"
+        return classify(550, "5.1.1", text), None
+    if behaviour == "bounce":
+        return classify(550, "5.1.1", "No such user (mailbox simulator)"), None
+    known = ", ".join(simulator.BEHAVIOURS)
+    return classify(550, "5.1.1", f"No such mailbox in the simulator; try one of: {known}"), None

@@ -1,0 +1,44 @@
+"""Helpers for the delivery tests: DKIM verification against the loopback DNS, and
+reading what a recipient server received."""
+
+import email
+import email.policy
+
+import dkim
+
+from domains import dns
+from sending.delivery.engine import deliver
+from sending.models import Delivery
+
+
+def dnsfunc(name, timeout=5):
+    """dkimpy's DNS hook, answered through domains.dns by the loopback server."""
+    lookup = dns.lookup_txt(name.decode().rstrip("."))
+    return lookup.values[0].encode() if lookup.ok else None
+
+
+def signatures_verify(content: bytes) -> list[bool]:
+    """dkim.verify for each DKIM-Signature of `content`, top first."""
+    count = content.count(b"DKIM-Signature:")
+    results = []
+    for idx in range(count):
+        try:
+            results.append(dkim.DKIM(content).verify(idx=idx, dnsfunc=dnsfunc))
+        except dkim.DKIMException:
+            results.append(False)
+    return results
+
+
+def parsed(content: bytes):
+    return email.message_from_bytes(content, policy=email.policy.default)
+
+
+def deliver_all(domain: str) -> int:
+    return deliver(domain, budget=30)
+
+
+def status_of(message, recipient=None):
+    deliveries = Delivery.objects.filter(message=message)
+    if recipient:
+        deliveries = deliveries.filter(recipient=recipient)
+    return deliveries.get()
