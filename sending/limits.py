@@ -53,14 +53,16 @@ def take(account, sender_email: str, recipient: str, *, count_quota: bool = True
     (having given back what it took). Raises RateLimited when the per-second
     rate is exhausted, which is a temporary condition for the whole request.
     """
-    taken: list[Take] = []
-    for limit_take, limit, refusal in _takes(account, sender_email, recipient):
-        if limit_take.key.startswith("send:day:") and not count_quota:
-            continue
-        total = ratelimit.count(limit_take.key, limit_take.period, 1, start=limit_take.start)
-        taken.append(limit_take)
+    limits = [
+        entry
+        for entry in _takes(account, sender_email, recipient)
+        if count_quota or not entry[0].key.startswith("send:day:")
+    ]
+    # All at once (one Redis round trip); a refusal gives every unit back.
+    totals = ratelimit.count_many((t.key, t.period, 1, t.start) for t, _, _ in limits)
+    for (_, limit, refusal), total in zip(limits, totals, strict=True):
         if total > limit:
-            give_back(taken)
+            give_back([t for t, _, _ in limits])
             if refusal == SendStatus.OK:
                 raise RateLimited
             return refusal
@@ -68,8 +70,7 @@ def take(account, sender_email: str, recipient: str, *, count_quota: bool = True
 
 
 def give_back(taken) -> None:
-    for limit_take in taken:
-        ratelimit.count(limit_take.key, limit_take.period, -1, start=limit_take.start)
+    ratelimit.count_many((t.key, t.period, -1, t.start) for t in taken)
 
 
 def sent_today(account) -> int:

@@ -2,7 +2,8 @@
 bounces (shared by all accounts), the account's own blocklist, and the
 account's unsubscribed recipients."""
 
-from django.db.models import Q
+from django.db import models
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from . import simulator
@@ -10,32 +11,37 @@ from .models import CustomBlock, PlatformBlock, SendStatus, Unsubscription
 
 
 def refusals_for(account, addresses) -> dict[str, SendStatus]:
-    """For many recipients in three queries: lower-cased address -> SendStatus.
+    """For many recipients in one query: lower-cased address -> SendStatus.
 
-    Only the refused addresses are in the answer.
+    Only the refused addresses are in the answer; a blocklisted address is
+    reported as such even when it also unsubscribed.
     """
     emails = {a.lower() for a in addresses}
     if not emails:
         return {}
     now = timezone.now()
-    refused = dict.fromkeys(
-        Unsubscription.objects.filter(account=account, email__in=emails).values_list(
-            "email", flat=True
-        ),
-        SendStatus.UNSUBSCRIBED,
+    status = models.IntegerField()
+    unsubscribed = Unsubscription.objects.filter(account=account, email__in=emails).annotate(
+        status=Value(int(SendStatus.UNSUBSCRIBED), status)
     )
-    blocked = set(
-        PlatformBlock.objects.filter(email__in=emails, expires_at__gt=now).values_list(
-            "email", flat=True
-        )
+    platform = PlatformBlock.objects.filter(email__in=emails, expires_at__gt=now).annotate(
+        status=Value(int(SendStatus.BLOCKLISTED), status)
     )
-    blocked.update(
+    custom = (
         CustomBlock.objects.filter(account=account, email__in=emails)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate(now)))
-        .values_list("email", flat=True)
+        .annotate(status=Value(int(SendStatus.BLOCKLISTED), status))
     )
-    blocked.update(e for e in emails if simulator.behaviour(e) == "suppressionlist")
-    refused.update(dict.fromkeys(blocked, SendStatus.BLOCKLISTED))
+    rows = unsubscribed.values_list("email", "status").union(
+        platform.values_list("email", "status"), custom.values_list("email", "status"), all=True
+    )
+    refused: dict[str, SendStatus] = {}
+    for email, code in rows:
+        if code == SendStatus.BLOCKLISTED or email not in refused:
+            refused[email] = SendStatus(code)
+    for email in emails:
+        if simulator.behaviour(email) == "suppressionlist":
+            refused[email] = SendStatus.BLOCKLISTED
     return refused
 
 

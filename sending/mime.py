@@ -112,9 +112,11 @@ def _mailbox(name: str, address: str) -> str:
     return f"{_encode('From', name)[6:]} <{address}>"
 
 
-def _headers(message) -> list[tuple[str, str]]:
+def _headers(message, recipients=None) -> list[tuple[str, str]]:
     kinds = {Recipient.TO: [], Recipient.CC: []}
-    for kind, recipient in message.deliveries.order_by("pk").values_list("kind", "recipient"):
+    if recipients is None:
+        recipients = message.deliveries.order_by("pk").values_list("kind", "recipient")
+    for kind, recipient in recipients:
         kinds.get(kind, []).append(recipient)  # Bcc: never in the header
     from_address = message.header_from or message.from_address
     if has_control(message.from_name) or has_control(from_address):
@@ -210,14 +212,18 @@ def _body(html: str, text: str, attachments) -> MIMEPart:
     return body
 
 
-def build(message, attachments=None) -> bytes:
-    """The message as it goes on the wire: RFC 5322, CRLF line endings, lines within 998 octets."""
+def build(message, attachments=None, recipients=None) -> bytes:
+    """The message as it goes on the wire: RFC 5322, CRLF line endings, lines within 998 octets.
+
+    `attachments` and `recipients` ((kind, address) of every Delivery, in pk
+    order) are read from the database unless given (a batch reads them at once).
+    """
     html, text = render_parts(message)
     if attachments is None:
         attachments = message.attachments.order_by("pk")
     body = _body(html, text, attachments)
     mail = EmailMessage(policy=POLICY)
-    for name, value in _headers(message) + list(body.raw_items()):
+    for name, value in _headers(message, recipients) + list(body.raw_items()):
         mail.set_raw(name, value)
     mail.set_payload(body.get_payload())
     return mail.as_bytes()

@@ -153,7 +153,7 @@ def _write(account, request, verdicts) -> Message:
             header_from=request.header_from,
             reply_to=request.reply_to,
             subject=request.subject,
-            template=getattr(request.template_revision, "template", None),
+            template_id=getattr(request.template_revision, "template_id", None),
             template_revision=request.template_revision,
             template_data=request.template_data,
             html=request.html,

@@ -203,6 +203,16 @@ class SmtpSession:
             code, enhanced, text = _reply(error.smtp_code, error.smtp_error)
             raise SessionError(Outcome("deferred", False, "auth", code, enhanced, text)) from None
 
+    def alive(self) -> bool:
+        """Whether the session still answers (NOOP), for reuse after a pause."""
+        if self.smtp is None:
+            return False
+        try:
+            return self.smtp.noop()[0] == 250
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            return False
+
     def send(self, mail_from: str, recipients: list[str], message: bytes) -> SendResult:
         result = SendResult(self.ip, self.tls_version, list(recipients))
         if self.smtp is None:

@@ -25,6 +25,7 @@ def purge_expired_blocks() -> int:
 @shared_task(name="sending.deliver_domain", ignore_result=True)
 def deliver_domain(domain: str) -> int:
     """Deliver one destination's due mail (published after acceptance and by the sweep)."""
+    dispatch.started(domain)
     return engine.deliver(domain)
 
 

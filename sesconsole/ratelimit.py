@@ -20,6 +20,11 @@ def _redis(url):
     return redis.Redis.from_url(url)
 
 
+def redis_client():
+    """The shared Redis client, or None on the embedded default (no REDIS_URL)."""
+    return _redis(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
 def _window(period: int, now: float | None, start: int | None) -> int:
     if start is not None:
         return start
@@ -79,6 +84,25 @@ def count(
     if settings.REDIS_URL:
         return _incr_redis(key, window, period, amount)
     return _incr_db(key, window, period, amount)
+
+
+def count_many(counts, now: float | None = None) -> list[int]:
+    """count() for several (key, period, amount, start) at once: one Redis round trip.
+
+    Each counter is atomic on its own; together they are not a transaction,
+    which callers that give units back on refusal do not need.
+    """
+    windows = [
+        (key, _window(period, now, start), period, amount) for key, period, amount, start in counts
+    ]
+    if not settings.REDIS_URL:
+        return [_incr_db(key, window, period, amount) for key, window, period, amount in windows]
+    pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
+    for key, window, period, amount in windows:
+        name = _redis_key(key, window)
+        pipe.incrby(name, amount)
+        pipe.expireat(name, window + period + 1)
+    return [int(total) for total in pipe.execute()[::2]]
 
 
 def peek(key: str, period: int, now: float | None = None, start: int | None = None) -> int:

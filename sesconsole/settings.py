@@ -243,6 +243,8 @@ SES_RELAY_TLS_VERIFY = env.bool("SES_RELAY_TLS_VERIFY", default=True)
 SES_SMTP_DATA_TIMEOUT = env.int("SES_SMTP_DATA_TIMEOUT", default=600)
 # The local address outgoing connections are made from ("" lets the system choose).
 SES_SMTP_SOURCE_ADDRESS = env.str("SES_SMTP_SOURCE_ADDRESS", default="")
+# How long a session stays open after a batch for the next one to the same host.
+SES_SMTP_CONNECTION_CACHE_SECONDS = env.float("SES_SMTP_CONNECTION_CACHE_SECONDS", default=2.0)
 # Waits after the 1st, 2nd, ... failed attempt (seconds, jittered 20%); the last repeats.
 _retry_delays = env.list(
     "SES_RETRY_DELAYS", default=["60", "300", "900", "1800", "3600", "7200", "14400"]

@@ -32,7 +32,7 @@ def claim(domain: str, limit: int, now=None) -> tuple[str, list[Delivery]]:
     )
     claimed = (
         Delivery.objects.filter(pk__in=pks, claim_token=token, status=DeliveryStatus.SENDING)
-        .select_related("message__sender__domain", "account")
+        .select_related("message__sender__domain", "message__template_revision", "account")
         .order_by("message_id", "pk")
     )
     return token, list(claimed)

@@ -9,8 +9,11 @@ which also picks up retries when their time comes and claims a crash left.
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from sesconsole import ratelimit
 
 from ..models import Delivery, DeliveryStatus
 from . import claim
@@ -20,11 +23,34 @@ logger = logging.getLogger(__name__)
 DUE = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 
-def publish(domains) -> None:
+# With Redis, a destination has at most one task waiting in the queue: a task
+# clears its mark when it starts and then claims everything due, so publishing
+# again before that would only queue a task that finds nothing. The mark
+# expires, so a lost task holds nothing up for long (and the sweep ignores it).
+PENDING_SECONDS = 30
+
+
+def _pending_key(domain: str) -> str:
+    return f"{settings.SES_REDIS_PREFIX}:deliver-pending:{domain}"
+
+
+def publish(domains, *, dedupe: bool = True) -> None:
     from ..tasks import deliver_domain
 
+    client = ratelimit.redis_client() if dedupe else None
     for domain in domains:
+        if client is not None and not client.set(
+            _pending_key(domain), 1, nx=True, ex=PENDING_SECONDS
+        ):
+            continue
         deliver_domain.delay(domain)
+
+
+def started(domain: str) -> None:
+    """A delivery task for `domain` has started: later work needs a new task."""
+    client = ratelimit.redis_client()
+    if client is not None:
+        client.delete(_pending_key(domain))
 
 
 def publish_on_commit(domains) -> None:
@@ -56,7 +82,7 @@ def sweep(now=None) -> tuple[int, int]:
     now = now or timezone.now()
     returned = claim.return_stale(now)
     domains = due_domains(now)
-    publish(domains)
+    publish(domains, dedupe=False)
     if returned:
         logger.warning("returned %d stale delivery claims to the queue", returned)
     return returned, len(domains)

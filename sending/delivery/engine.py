@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 
 from django.conf import settings
 
@@ -19,10 +20,10 @@ from domains.models import SenderDomain
 
 from .. import mime, routing, simulator
 from ..dkim_sign import Signer, SigningError
-from ..models import EventType
+from ..models import Attachment, Delivery, EventType
 from ..smtp_client import SessionError, SmtpSession
 from ..smtp_replies import Outcome, classify
-from . import claim, dispatch
+from . import claim, connections, dispatch
 from .outcomes import Extra, Try, dropped, record
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,18 @@ def _elapsed_ms(started: float) -> int:
 class Batch:
     def __init__(self, domain: str, token: str, deliveries):
         self.domain, self.token, self.deliveries = domain, token, deliveries
+        # What building needs of every message in the batch, in two queries.
+        ids = {d.message_id for d in deliveries}
+        self.recipients = defaultdict(list)
+        for message_id, kind, address in (
+            Delivery.objects.filter(message_id__in=ids)
+            .order_by("pk")
+            .values_list("message_id", "kind", "recipient")
+        ):
+            self.recipients[message_id].append((kind, address))
+        self.attachments = defaultdict(list)
+        for attachment in Attachment.objects.filter(message_id__in=ids).order_by("pk"):
+            self.attachments[attachment.message_id].append(attachment)
         # message pk -> (signed bytes or None, sender domain, why not)
         self.prepared: dict[int, tuple[bytes | None, str, str]] = {}
         self.signers: dict[str, Signer | SigningError] = {}
@@ -86,7 +99,7 @@ class Batch:
     def _build(self, message):
         sender_domain = message.from_address.rpartition("@")[2].lower()
         try:
-            raw = mime.build(message)
+            raw = mime.build(message, self.attachments[message.pk], self.recipients[message.pk])
         except mime.BuildError as error:
             return None, sender_domain, str(error)
         signer = self._signer(message, sender_domain)
@@ -168,6 +181,7 @@ class Connection:
         self.route = route
         self.index = 0
         self.current: SmtpSession | None = None
+        self.key: tuple = ()
         self.failures: list[Try] = []
 
     def session(self) -> SmtpSession | None:
@@ -180,6 +194,10 @@ class Connection:
             if self.route.kind == "relay":
                 modes = modes[:1]
             for mode in modes:
+                self.key = (host, ip, port, mode, self.route.auth, self.route.tls_verify)
+                self.current = connections.take(self.key)
+                if self.current is not None:
+                    return self.current
                 started = time.monotonic()
                 session = SmtpSession(
                     host,
@@ -215,8 +233,9 @@ class Connection:
         return Try(outcome, s.host, s.ip, s.port, s.tls_version, duration_ms)
 
     def close(self) -> None:
+        """End the batch: a healthy session is kept a moment for the next one."""
         if self.current is not None:
-            self.current.__exit__(None, None, None)
+            connections.put(self.key, self.current)
             self.current = None
 
 

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import blocklist
 from ..models import Attempt, Delivery, DeliveryStatus, Event, EventType
 from ..smtp_replies import Outcome
+from . import pgwrite
 
 EVENT_FOR = {
     DeliveryStatus.DELIVERED: EventType.DELIVERED,
@@ -109,24 +110,30 @@ def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None
     if extra:
         detail |= extra.detail
     fields["status"] = status
-    with transaction.atomic():
-        mine = Delivery.objects.filter(
-            pk=delivery.pk, claim_token=token, status=DeliveryStatus.SENDING
-        ).update(**fields)
-        if not mine:
+    attempts = [_attempt(delivery, t, now) for t in tries]
+    events = [Event(delivery=delivery, type=EVENT_FOR[status], created_at=now, detail=detail)]
+    for offset, (event_type, event_detail) in enumerate(extra.events if extra else (), 1):
+        moment = now + timedelta(microseconds=offset)
+        events.append(
+            Event(delivery=delivery, type=event_type, created_at=moment, detail=event_detail)
+        )
+    blocks = _blocklists(delivery, status, final)
+    if connection.vendor == "postgresql" and not blocks:
+        if not pgwrite.write_outcome(delivery.pk, token, fields, attempts, events):
             return None
-        Attempt.objects.bulk_create(_attempt(delivery, t, now) for t in tries)
-        events = [Event(delivery=delivery, type=EVENT_FOR[status], created_at=now, detail=detail)]
-        for offset, (event_type, event_detail) in enumerate(extra.events if extra else (), 1):
-            moment = now + timedelta(microseconds=offset)
-            events.append(
-                Event(delivery=delivery, type=event_type, created_at=moment, detail=event_detail)
-            )
-        Event.objects.bulk_create(events)
-        if _blocklists(delivery, status, final):
-            reason = fields["last_reply"]
-            task_id = delivery.message.message_id
-            blocklist.block_hard_bounce(delivery.recipient, delivery.account, reason, task_id)
+    else:
+        with transaction.atomic():
+            mine = Delivery.objects.filter(
+                pk=delivery.pk, claim_token=token, status=DeliveryStatus.SENDING
+            ).update(**fields)
+            if not mine:
+                return None
+            Attempt.objects.bulk_create(attempts)
+            Event.objects.bulk_create(events)
+            if blocks:
+                reason = fields["last_reply"]
+                task_id = delivery.message.message_id
+                blocklist.block_hard_bounce(delivery.recipient, delivery.account, reason, task_id)
     for name, value in fields.items():
         setattr(delivery, name, value)
     return status

@@ -121,3 +121,24 @@ def test_bad_nameserver_is_a_system_check_error(tmp_path):
 def test_healthz(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+def check_errors(tmp_path, **env) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+    )
+    return result.stderr if result.returncode else ""
+
+
+def test_delivery_settings_are_checked(tmp_path):
+    # A claim timeout within the task's time limit would let a live worker lose its claim.
+    short_claim = check_errors(tmp_path, SES_DELIVERY_CLAIM_TIMEOUT="300")
+    assert "sesconsole.E003" in short_claim
+    assert "sesconsole.E004" in check_errors(tmp_path, SES_RETRY_DELAYS="60,soon")
+    assert "sesconsole.E004" in check_errors(tmp_path, SES_RETRY_DELAYS="0")
+    assert "sesconsole.E005" in check_errors(tmp_path, SES_DELIVERY_BATCH="0")
+    assert check_errors(tmp_path, SES_RETRY_DELAYS="30,120", SES_DELIVERY_BATCH="10") == ""

@@ -14,6 +14,7 @@ import pytest
 from accounts.models import User
 from domains import keys
 from domains.models import DkimOption, DomainStatus, SenderAddress, SenderDomain
+from sending.delivery import connections
 from sending.service import SendRequest, accept
 from templates_app import workflow
 from templates_app.models import Category
@@ -106,7 +107,8 @@ def delivery_settings(settings, dns_zone):
     settings.SES_SMTP_TIMEOUT = 3
     settings.SES_SMTP_DATA_TIMEOUT = 3
     settings.SES_HELO_NAME = "out.sesconsole.test"
-    return settings
+    yield settings
+    connections.clear()  # no session cached for a server the next test no longer runs
 
 
 @pytest.fixture

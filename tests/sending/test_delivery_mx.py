@@ -1,5 +1,7 @@
 """Delivery to a recipient's MX host found in DNS: the message as received, signed, over TLS."""
 
+import time
+
 import pytest
 
 from sending import mime
@@ -101,6 +103,54 @@ def test_one_session_carries_a_whole_batch(recipient_mx, send_text):
     assert deliver_all(RCPT_DOMAIN) == 5
     assert len(server.handler.messages) == 5
     assert connections == ["out.sesconsole.test"]  # one EHLO: one session, our HELO name
+
+
+def test_a_session_is_reused_by_the_next_batch_while_fresh(
+    recipient_mx, send_text, delivery_settings
+):
+    sessions = []  # the server side of each session
+
+    class Counting(Recorder):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            sessions.append(server)
+            session.host_name = hostname
+            return responses
+
+    server = recipient_mx(Counting())
+    send_text()
+    deliver_all(RCPT_DOMAIN)
+    send_text(to=[f"bob@{RCPT_DOMAIN}"])
+    deliver_all(RCPT_DOMAIN)
+    assert len(server.handler.messages) == 2
+    assert len(sessions) == 1  # the second batch found the first one's session open
+
+    # Closed by the server meanwhile: found out by NOOP, a new session, nothing deferred.
+    delivery_settings.SES_SMTP_CONNECTION_CACHE_SECONDS = 60
+    first = sessions[0]
+    first.loop.call_soon_threadsafe(first.transport.close)
+    time.sleep(0.2)
+    message = send_text(to=[f"cy@{RCPT_DOMAIN}"])
+    deliver_all(RCPT_DOMAIN)
+    assert status_of(message).status == DeliveryStatus.DELIVERED
+    assert len(sessions) == 2
+
+
+def test_no_session_is_kept_when_caching_is_off(recipient_mx, send_text, delivery_settings):
+    delivery_settings.SES_SMTP_CONNECTION_CACHE_SECONDS = 0
+    ehlos = []
+
+    class Counting(Recorder):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            ehlos.append(hostname)
+            session.host_name = hostname
+            return responses
+
+    recipient_mx(Counting())
+    send_text()
+    deliver_all(RCPT_DOMAIN)
+    send_text(to=[f"bob@{RCPT_DOMAIN}"])
+    deliver_all(RCPT_DOMAIN)
+    assert len(ehlos) == 2
 
 
 def test_each_message_is_built_once_per_batch_and_signed_per_message(recipient_mx, send_text):

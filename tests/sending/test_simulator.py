@@ -1,6 +1,7 @@
 """The mailbox simulator: each mailbox drives the states and events real mail would,
 without leaving the process, outside the daily quota and the bounce figures."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,45 @@ def test_outside_the_daily_quota_but_inside_the_rate(send_sim, account):
         with pytest.raises(ApiError) as limited:
             send_sim("success+4")
     assert limited.value.code == "RequestLimitExceeded"
+
+
+def test_the_demo_sends_to_the_simulator_from_the_console(client, delivery_settings, tmp_path):
+    """The README's walkthrough: `make run`'s demo account sends from the Send page."""
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from accounts.models import User
+    from domains.models import SenderAddress
+    from sending.models import Message
+    from templates_app.models import EmailTemplate
+
+    delivery_settings.VAR_DIR = tmp_path
+    printed = io.StringIO()
+    call_command("seeddemo", stdout=printed)
+    call_command("seeddemo", stdout=io.StringIO())  # idempotent: still one of each
+    assert f"success@{SIMULATOR}" in printed.getvalue()
+    operator = User.objects.get(email="demo@example.com")
+    client.force_login(operator)
+    (sender,) = SenderAddress.objects.filter(account=operator.account)
+    (template,) = EmailTemplate.objects.filter(account=operator.account)
+    assert template.approved_id is not None
+    response = client.post(
+        reverse("sending:send"),
+        {
+            "sender": sender.pk,
+            "template": template.pk,
+            "subject": "Hello from the demo",
+            "to": f"success@{SIMULATOR}, bounce@{SIMULATOR}",
+            "cc": "",
+            "bcc": "",
+            "var_name": "Ana",
+            "send": "1",
+        },
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(account=operator.account)
+    assert deliver_all(SIMULATOR) == 2
+    statuses = dict(message.deliveries.values_list("recipient", "status"))
+    assert statuses == {f"success@{SIMULATOR}": "delivered", f"bounce@{SIMULATOR}": "bounced"}
+    page = client.get(reverse("sending:message", args=[message.pk])).content.decode()
+    assert "OK (mailbox simulator)" in page
