@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -12,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sending import limits
-from sending.models import Message
+from sending.models import Delivery, Message
+from sending.views import policy_refusals
 from sesconsole import crypto
 
 from . import usage
@@ -78,6 +81,11 @@ def overview(request):
             "api_key_count": account.api_keys.filter(enabled=True).count(),
             "api_requests_today": usage.api_requests_today(account),
             "sent_today": limits.sent_today(account),
+            "policy_refusals": policy_refusals(
+                Delivery.objects.filter(
+                    account=account, created_at__gte=timezone.now() - timedelta(days=7)
+                )
+            ).count(),
         },
     )
 

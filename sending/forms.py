@@ -86,6 +86,11 @@ class SendForm(forms.Form):
         return len(self.cleaned_data.get("subject") or "") > SUBJECT_ADVICE
 
 
+# The Message Log's filter for bounces the recipient's server refused for policy or
+# reputation (5.7.x): not the recipient's fault, so the operator should look.
+POLICY = "policy"
+
+
 class LogFilterForm(forms.Form):
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     recipient = forms.CharField(required=False)
@@ -96,4 +101,8 @@ class LogFilterForm(forms.Form):
         from .models import DeliveryStatus
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *DeliveryStatus.choices]
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            *DeliveryStatus.choices,
+            (POLICY, "Bounced: policy refusal"),
+        ]

@@ -14,8 +14,8 @@ from templates_app.variables import TemplateDataError
 from templates_app.variables import render as render_template
 
 from . import service
-from .forms import SUBJECT_ADVICE, LogFilterForm, SendForm
-from .models import Delivery, Message, Source
+from .forms import POLICY, SUBJECT_ADVICE, LogFilterForm, SendForm
+from .models import Delivery, DeliveryStatus, Event, EventType, Message, Source
 from .requests import parse_send_email
 
 
@@ -115,7 +115,9 @@ def message_log(request):
             deliveries = deliveries.filter(created_at__range=(start, end))
         if data["recipient"]:
             deliveries = deliveries.filter(recipient__icontains=data["recipient"].strip())
-        if data["status"]:
+        if data["status"] == POLICY:
+            deliveries = policy_refusals(deliveries)
+        elif data["status"]:
             deliveries = deliveries.filter(status=data["status"])
         if data["message_id"]:
             deliveries = deliveries.filter(message__message_id=data["message_id"].strip())
@@ -127,6 +129,12 @@ def message_log(request):
         "sending/message_log.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+def policy_refusals(deliveries):
+    """The bounced Deliveries whose bounce was a policy or reputation refusal."""
+    flagged = Event.objects.filter(type=EventType.BOUNCE, detail__policy=True)
+    return deliveries.filter(status=DeliveryStatus.BOUNCED, pk__in=flagged.values("delivery_id"))
 
 
 def timeline(delivery) -> list[tuple]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from sending.models import DeliveryStatus
 from tests.smtpservers import Recorder
+from tests.tenancy import assert_isolated
 
 from .conftest import RCPT_DOMAIN
 from .deliveryhelp import deliver_all, status_of
@@ -98,3 +99,50 @@ def test_delivery_settings_change_only_the_operators_account(
     operator_client.post(reverse("delivery_settings"), {"tls_required": "on"})
     other.refresh_from_db()
     assert other.tls_required is False
+
+
+def test_policy_refusals_on_the_overview_and_in_the_log(recipient_mx, send_text, operator_client):
+    recipient_mx(
+        Recorder(
+            refuse={
+                f"strict@{RCPT_DOMAIN}": "550 5.7.1 Refused by policy",
+                f"gone@{RCPT_DOMAIN}": "550 5.1.1 No such user",
+            }
+        )
+    )
+    overview = operator_client.get(reverse("overview")).content.decode()
+    assert 'data-testid="policy-refusals"' not in overview
+    send_text(to=[f"strict@{RCPT_DOMAIN}", f"gone@{RCPT_DOMAIN}", f"ok@{RCPT_DOMAIN}"])
+    deliver_all(RCPT_DOMAIN)
+    overview = operator_client.get(reverse("overview")).content.decode()
+    assert "1 message refused for policy or reputation" in overview
+    log = operator_client.get(reverse("sending:messages"), {"status": "policy"}).content.decode()
+    assert f"strict@{RCPT_DOMAIN}" in log
+    assert f"gone@{RCPT_DOMAIN}" not in log and f"ok@{RCPT_DOMAIN}" not in log
+    assert "550 5.7.1 Refused by policy" in log
+
+
+def test_policy_refusals_of_another_account_are_not_counted(
+    recipient_mx, send_text, client, make_account, make_operator
+):
+    recipient_mx(Recorder(data_reply="550 5.7.1 Refused by policy"))
+    send_text()
+    deliver_all(RCPT_DOMAIN)
+    other = make_operator(make_account("beta"), "bob@beta.example")
+    client.force_login(other)
+    assert 'data-testid="policy-refusals"' not in client.get(reverse("overview")).content.decode()
+    log = client.get(reverse("sending:messages"), {"status": "policy"}).content.decode()
+    assert f"ana@{RCPT_DOMAIN}" not in log
+
+
+def test_attempts_and_timelines_are_isolated(
+    recipient_mx, send_text, client, make_account, make_operator
+):
+    recipient_mx(Recorder(data_reply="451 4.3.0 later"))
+    message = send_text()
+    deliver_all(RCPT_DOMAIN)
+    client.force_login(make_operator(make_account("beta"), "mallory@beta.example"))
+    assert_isolated(client, [("get", reverse("sending:message", args=[message.pk]))])
+    for status in ("", "deferred", "policy"):
+        log = client.get(reverse("sending:messages"), {"status": status}).content.decode()
+        assert f"ana@{RCPT_DOMAIN}" not in log and "451 4.3.0" not in log
