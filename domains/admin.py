@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DkimKey, RecordCheck, SenderAddress, SenderDomain
+from .models import DkimKey, RecordCheck, SenderAddress, SenderDomain, SmtpAuthFailure
 
 
 class DkimKeyInline(admin.TabularInline):
@@ -57,4 +57,20 @@ class SenderAddressAdmin(admin.ModelAdmin):
     readonly_fields = ["email", "account", "domain", "created_at", "smtp_password_changed_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SmtpAuthFailure)
+class SmtpAuthFailureAdmin(admin.ModelAdmin):
+    """Failed SMTP logins, those naming no sender address included (no tenant sees those)."""
+
+    list_display = ["created_at", "username", "client_ip", "reason", "account"]
+    list_filter = ["reason"]
+    search_fields = ["username", "client_ip"]
+    readonly_fields = ["account", "username", "client_ip", "reason", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

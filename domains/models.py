@@ -231,3 +231,33 @@ class SenderAddress(models.Model):
 
     def check_smtp_password(self, password: str) -> bool:
         return bool(self.smtp_password_hash) and check_password(password, self.smtp_password_hash)
+
+
+class SmtpAuthFailure(models.Model):
+    """A failed SMTP login, kept for the Sender Address page ("recent failures").
+
+    `account` is the account whose sender address the user name named; None when it
+    named none (no tenant sees those).
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="smtp_auth_failures",
+    )
+    username = models.CharField(max_length=254)
+    client_ip = models.GenericIPAddressField()
+    reason = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["account", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.username} from {self.client_ip}: {self.reason}"

@@ -12,7 +12,7 @@ from sesconsole.api.errors import ApiError
 
 from . import services
 from .forms import DomainForm, SenderAddressForm, SmtpPasswordForm
-from .models import SenderAddress, SenderDomain
+from .models import DomainStatus, SenderAddress, SenderDomain
 from .names import is_subdomain, unicode_domain
 from .verification import records_with_checks
 
@@ -120,8 +120,32 @@ def sender_list(request):
             "page": page,
             "has_verified_domain": verified.exists(),
             "limit": account.max_sender_addresses,
+            "smtp": _smtp_settings(account),
         },
     )
+
+
+def _smtp_settings(account) -> dict:
+    """What the Sender Address page tells applications that send by SMTP."""
+    from sending.smtp.auth import recent_failures
+    from sending.smtp.submission import TEMPLATE_DATA, TEMPLATE_ID
+
+    addresses = account.sender_addresses.select_related("domain")
+    example = (
+        addresses.exclude(smtp_password_hash="")
+        .filter(domain__status=DomainStatus.VERIFIED)
+        .first()
+        or addresses.first()
+    )
+    return {
+        "host": settings.SES_SMTPD_HOSTNAME,
+        "starttls_port": settings.SES_SMTPD_STARTTLS_PORT,
+        "tls_port": settings.SES_SMTPD_TLS_PORT,
+        "example": example,
+        "template_id_header": TEMPLATE_ID,
+        "template_data_header": TEMPLATE_DATA,
+        "failures": recent_failures(account),
+    }
 
 
 @operator_required

@@ -1,14 +1,22 @@
 from django.contrib import admin
 
 from . import admin_blocklist  # noqa: F401  (PlatformBlock, CustomBlock)
-from .models import Delivery, Event, Message
+from .models import Attempt, Delivery, Event, Message
 
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    fields = ["recipient", "kind", "status", "send_status", "attempts", "last_reply"]
+    fields = [
+        "recipient",
+        "kind",
+        "status",
+        "send_status",
+        "attempts",
+        "next_attempt_at",
+        "last_reply",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -34,6 +42,22 @@ class MessageAdmin(admin.ModelAdmin):
 class EventAdmin(admin.ModelAdmin):
     list_display = ["type", "delivery", "created_at"]
     list_filter = ["type"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Every try at a recipient's server: what support looks at when mail does not arrive."""
+
+    list_display = ["created_at", "delivery", "outcome", "mx_host", "mx_ip", "tls_version", "code"]
+    list_filter = ["outcome", "category"]
+    search_fields = ["delivery__recipient", "mx_host", "delivery__message__message_id"]
+    list_select_related = ["delivery"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False

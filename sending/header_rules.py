@@ -61,36 +61,49 @@ def parse_smtp_headers(raw) -> list[tuple[str, str]]:
     {"X-Campaign": "spring", "In-Reply-To": "<a@b>"}. Empty means none."""
     if raw is None or not str(raw).strip():
         return []
-
-    def refuse(message):
-        return ApiError("InvalidParameterValue", f"SmtpHeaders: {message}")
-
     try:
         data = json.loads(raw, object_pairs_hook=_Pairs, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:
-        raise refuse('it must be a JSON object such as {"X-Tag": "value"}.') from error
+        raise _refusal(
+            "SmtpHeaders", 'it must be a JSON object such as {"X-Tag": "value"}.'
+        ) from error
     if not isinstance(data, _Pairs):
-        raise refuse('it must be a JSON object such as {"X-Tag": "value"}.')
-    if len(data) > MAX_SMTP_HEADERS:
-        raise refuse(f"at most {MAX_SMTP_HEADERS} headers are allowed.")
+        raise _refusal("SmtpHeaders", 'it must be a JSON object such as {"X-Tag": "value"}.')
+    return check_headers(data, "SmtpHeaders")
+
+
+def _refusal(where: str, message: str) -> ApiError:
+    return ApiError("InvalidParameterValue", f"{where}: {message}")
+
+
+def check_headers(pairs, where: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs a client adds to its message, each checked: at most
+    MAX_SMTP_HEADERS, a valid name given once, not one the service writes itself, a
+    string value without control characters, one header line at most. `where` names
+    the origin in refusals (e.g. "SmtpHeaders")."""
+    if len(pairs) > MAX_SMTP_HEADERS:
+        raise _refusal(where, f"at most {MAX_SMTP_HEADERS} headers are allowed.")
     headers, seen = [], set()
-    for name, value in data:
+    for name, value in pairs:
         if not _HEADER_NAME.match(name):
-            raise refuse(
+            raise _refusal(
+                where,
                 f"{name[:80]!r} is not a header name (1 to 76 printable ASCII characters, "
-                "no spaces or colons)."
+                "no spaces or colons).",
             )
         if is_protected(name):
-            raise refuse(f"{name} is set by the service and cannot be given.")
+            raise _refusal(where, f"{name} is set by the service and cannot be given.")
         if name.lower() in seen:
-            raise refuse(f"{name} is given more than once.")
+            raise _refusal(where, f"{name} is given more than once.")
         seen.add(name.lower())
         if not isinstance(value, str):
-            raise refuse(f"the value of {name} must be a string.")
+            raise _refusal(where, f"the value of {name} must be a string.")
         if has_control(value):
-            raise refuse(f"the value of {name} must not contain line breaks or control characters.")
+            raise _refusal(
+                where, f"the value of {name} must not contain line breaks or control characters."
+            )
         if len(name) + 2 + len(value) > MAX_HEADER_LINE:
-            raise refuse(f"the {name} header is longer than {MAX_HEADER_LINE} characters.")
+            raise _refusal(where, f"the {name} header is longer than {MAX_HEADER_LINE} characters.")
         headers.append((name, value))
     return headers
 

@@ -49,7 +49,9 @@ class Content:
     size: int = 0
 
 
-def _template_content(account, template: dict, subject: str) -> Content:
+def template_content(account, template: dict, subject: str) -> Content:
+    """The content of `template` ({"TemplateID": int, "TemplateData": JSON string}):
+    approved, its data complete, the subject filled from it."""
     template_id = template.get("TemplateID")
     found = None
     if isinstance(template_id, int) and not isinstance(template_id, bool):
@@ -116,10 +118,25 @@ def _simple_part(raw, name: str) -> str:
     return part
 
 
+def check_custom_allowed(account) -> None:
+    """Custom content (Simple, a raw SMTP body) only for accounts support staff allowed."""
+    if not account.allow_custom_content:
+        raise ApiError("FailedOperation.WithOutPermission", ONLY_TEMPLATES)
+
+
+def simple_content(subject: str, html: str, text: str, missing: str) -> Content:
+    """Custom content; `missing` is the refusal when it has neither HTML nor text."""
+    if not html.strip() and not text.strip():
+        raise ApiError("FailedOperation.MissingEmailContent", missing)
+    return Content(
+        subject=subject, html=html, text=text, size=len(html.encode()) + len(text.encode())
+    )
+
+
 def parse_content(account, params, subject: str) -> Content:
     template, simple = params.get("Template"), params.get("Simple")
-    if simple is not None and not account.allow_custom_content:
-        raise ApiError("FailedOperation.WithOutPermission", ONLY_TEMPLATES)
+    if simple is not None:
+        check_custom_allowed(account)
     if template is None and simple is None:
         raise ApiError(
             "FailedOperation.MissingEmailContent", "Give the content: Template (or Simple)."
@@ -127,10 +144,6 @@ def parse_content(account, params, subject: str) -> Content:
     if template is not None and simple is not None:
         raise ApiError("InvalidParameterValue", "Give either Template or Simple, not both.")
     if template is not None:
-        return _template_content(account, template, subject)
+        return template_content(account, template, subject)
     html, text = _simple_part(simple.get("Html"), "Html"), _simple_part(simple.get("Text"), "Text")
-    if not html.strip() and not text.strip():
-        raise ApiError("FailedOperation.MissingEmailContent", "Simple has neither Html nor Text.")
-    return Content(
-        subject=subject, html=html, text=text, size=len(html.encode()) + len(text.encode())
-    )
+    return simple_content(subject, html, text, "Simple has neither Html nor Text.")

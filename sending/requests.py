@@ -173,7 +173,8 @@ def parse_header_from(account, raw) -> tuple[str, str]:
     return email, name
 
 
-def _options(params) -> tuple[str, int]:
+def parse_options(params) -> tuple[str, int]:
+    """(Unsubscribe, TriggerType) of a request."""
     unsubscribe = params.get("Unsubscribe")
     unsubscribe = "" if unsubscribe is None else str(unsubscribe).strip()
     if unsubscribe and unsubscribe not in UNSUBSCRIBE_CODES:
@@ -198,7 +199,7 @@ def parse_send_email(account, params: dict) -> SendRequest:
     size = check_size(content.size, attachments)
     reply_to = params.get("ReplyToAddresses")
     reply_to = address(reply_to, "ReplyToAddresses") if reply_to and reply_to.strip() else ""
-    unsubscribe, trigger_type = _options(params)
+    unsubscribe, trigger_type = parse_options(params)
     headers = parse_smtp_headers(params.get("SmtpHeaders"))
     header_from, header_name = parse_header_from(account, params.get("HeaderFrom"))
     return SendRequest(

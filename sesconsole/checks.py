@@ -122,3 +122,33 @@ def check_delivery(app_configs, **kwargs):
     if settings.SES_DELIVERY_BATCH < 1:
         errors.append(Error("SES_DELIVERY_BATCH must be at least 1.", id="sesconsole.E005"))
     return errors
+
+
+@register()
+def check_smtpd(app_configs, **kwargs):
+    """The submission server's certificate (when configured) and its limits."""
+    from sending.smtp.tls import server_context
+
+    errors = []
+    if settings.SES_SMTPD_CERT_FILE or settings.SES_SMTPD_KEY_FILE:
+        try:
+            server_context()
+        except ImproperlyConfigured as error:
+            errors.append(
+                Error(
+                    str(error),
+                    hint="Give both files, PEM, the key matching the certificate; or set neither "
+                    "(then `manage.py smtpd` does not start).",
+                    id="sesconsole.E020",
+                )
+            )
+    numbers = (
+        "SES_SMTPD_MAX_CONNECTIONS SES_SMTPD_MAX_CONNECTIONS_PER_IP SES_SMTPD_MAX_COMMANDS "
+        "SES_SMTPD_IDLE_TIMEOUT SES_SMTPD_SESSION_TIMEOUT SES_SMTPD_AUTH_FAILURES_PER_IP "
+        "SES_SMTPD_AUTH_FAILURES_PER_USER SES_SMTPD_AUTH_FAILURE_WINDOW "
+        "SES_SMTPD_AUTH_FAILURES_PER_SESSION SES_SMTPD_DB_THREADS"
+    )
+    for name in numbers.split(" "):
+        if getattr(settings, name) < 1:
+            errors.append(Error(f"{name} must be at least 1.", id="sesconsole.E021"))
+    return errors

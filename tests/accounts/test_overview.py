@@ -1,5 +1,7 @@
 """The Overview: the account, its quotas and limits, today's API usage, the checklist."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -24,16 +26,19 @@ def test_shows_account_quotas_and_checklist(operator_client, account):
 
 @pytest.mark.django_db
 def test_counts_todays_api_requests_and_starts_afresh_tomorrow(
-    operator_client, call_api, account, settings
+    operator_client, operator, call_api, account, settings
 ):
     settings.TIME_ZONE = "Asia/Shanghai"
-    # 23:30 in Shanghai on the 25th.
-    with time_machine.travel("2026-11-25 15:30:00+00:00", tick=False):
+    # A day in the future (Redis expires the counters by its own clock). 23:30 in Shanghai.
+    day = (datetime.now(UTC) + timedelta(days=1)).date()
+    with time_machine.travel(f"{day} 15:30:00+00:00", tick=False):
         for _ in range(3):
             assert call_api("NoSuchAction").code == "InvalidAction"
+        operator_client.force_login(operator)  # a session of that day
         assert overview(operator_client).context["api_requests_today"] == 3
-    # 00:30 on the 26th in Shanghai, still the 25th in UTC.
-    with time_machine.travel("2026-11-25 16:30:00+00:00", tick=False):
+    # 00:30 the next day in Shanghai, still the same day in UTC.
+    with time_machine.travel(f"{day} 16:30:00+00:00", tick=False):
+        operator_client.force_login(operator)
         assert overview(operator_client).context["api_requests_today"] == 0
         call_api("NoSuchAction")
         page = overview(operator_client)

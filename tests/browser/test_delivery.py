@@ -31,7 +31,9 @@ def test_demo_sends_to_the_simulator_and_reads_the_timeline(browser_page, settin
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Send", exact=True).click()
+    page.wait_for_load_state()  # send.js listens for the template choice once loaded
     template = EmailTemplate.objects.get(account__name="demo")
+    assert template.approved_id, (template.latest.status, template.latest.findings)
     page.get_by_label("Template").select_option(str(template.pk))
     expect(page.get_by_label("{{name}}")).to_be_visible()
     page.get_by_label("Subject").fill("Hello from the demo")

@@ -31,6 +31,7 @@ def test_send_and_find_it_in_the_log(browser_page, make_account, make_operator):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Send", exact=True).click()
+    page.wait_for_load_state()  # send.js listens for the template choice once loaded
 
     # Choosing the template loads its variables into the form.
     page.get_by_label("Template").select_option(str(template.pk))

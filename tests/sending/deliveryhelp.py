@@ -42,3 +42,17 @@ def status_of(message, recipient=None):
     if recipient:
         deliveries = deliveries.filter(recipient=recipient)
     return deliveries.get()
+
+
+def worker_env(settings, dns_zone):
+    """The environment of a worker process that routes as the test's settings do."""
+    return {
+        "SES_DNS_NAMESERVERS": dns_zone.address,
+        "SES_DNS_TIMEOUT": settings.SES_DNS_TIMEOUT,
+        "SES_DNS_TRIES": settings.SES_DNS_TRIES,
+        "SES_MX_PORT": settings.SES_MX_PORT,
+        "SES_SIMULATOR_DOMAIN": settings.SES_SIMULATOR_DOMAIN,
+        "SES_HELO_NAME": settings.SES_HELO_NAME,
+        "SES_RELAY_URL": "",
+        "SES_SMTP_TIMEOUT": 10,
+    }

@@ -146,3 +146,21 @@ def test_attempts_and_timelines_are_isolated(
     for status in ("", "deferred", "policy"):
         log = client.get(reverse("sending:messages"), {"status": status}).content.decode()
         assert f"ana@{RCPT_DOMAIN}" not in log and "451 4.3.0" not in log
+
+
+def test_support_sees_attempts_and_smtp_failures_in_the_admin(recipient_mx, send_text, client, db):
+    from accounts.models import User
+    from domains.models import SmtpAuthFailure
+
+    recipient_mx(Recorder(data_reply="451 4.3.0 later"))
+    send_text()
+    deliver_all(RCPT_DOMAIN)
+    SmtpAuthFailure.objects.create(username="nobody@x.test", client_ip="192.0.2.7", reason="x")
+    support = User.objects.create_user(email="sam@platform.example", is_staff=True)
+    support.is_superuser = True
+    support.save()
+    client.force_login(support)
+    attempts = client.get(reverse("admin:sending_attempt_changelist")).content.decode()
+    assert f"mx.{RCPT_DOMAIN}" in attempts
+    failures = client.get(reverse("admin:domains_smtpauthfailure_changelist")).content.decode()
+    assert "nobody@x.test" in failures and "192.0.2.7" in failures

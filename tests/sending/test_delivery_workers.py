@@ -16,22 +16,9 @@ from tests.smtpservers import Recorder
 from tests.workers import wait_for
 
 from .conftest import RCPT_DOMAIN, SENDER_EMAIL, SIMULATOR
-from .deliveryhelp import parsed, signatures_verify
+from .deliveryhelp import parsed, signatures_verify, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def worker_env(settings, dns_zone):
-    return {
-        "SES_DNS_NAMESERVERS": dns_zone.address,
-        "SES_DNS_TIMEOUT": settings.SES_DNS_TIMEOUT,
-        "SES_DNS_TRIES": settings.SES_DNS_TRIES,
-        "SES_MX_PORT": settings.SES_MX_PORT,
-        "SES_SIMULATOR_DOMAIN": SIMULATOR,
-        "SES_HELO_NAME": settings.SES_HELO_NAME,
-        "SES_RELAY_URL": "",
-        "SES_SMTP_TIMEOUT": 10,
-    }
 
 
 def simple(text: str) -> dict:

@@ -1,0 +1,113 @@
+"""No crash and no hang on bad input: mangled messages get a clear permanent refusal
+(or are accepted whole), never a temporary one that a client would retry forever;
+a server fed garbage keeps serving."""
+
+import random
+
+import pytest
+
+from accounts.models import Account
+from sending.models import Message
+from sending.smtp import replies
+from sending.smtp.submission import Refused, parse_submission
+from sesconsole.api.errors import ApiError
+from tests.smtp.conftest import SENDER_EMAIL, message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MULTIPART = message(html="<p>Hello <b>Ana</b></p>\n", cc="bo@example.com", X_Tag="one")
+
+
+def mutations(seed: int, count: int):
+    """Mangled copies of a valid multipart message: bytes flipped, cut, repeated."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        data = bytearray(MULTIPART)
+        kind = rng.randrange(5)
+        if kind == 0:  # flip bytes
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        elif kind == 1:  # cut anywhere
+            data = data[: rng.randrange(len(data))]
+        elif kind == 2:  # a chunk repeated
+            start = rng.randrange(len(data))
+            data[start:start] = data[start : start + rng.randint(1, 300)] * rng.randint(2, 50)
+        elif kind == 3:  # random bytes between lines
+            lines = bytes(data).split(b"\r\n")
+            at = rng.randrange(len(lines))
+            lines.insert(at, bytes(rng.randrange(256) for _ in range(rng.randint(1, 80))))
+            data = bytearray(b"\r\n".join(lines))
+        else:  # special characters where structure is
+            for token in (b":", b"<", b">", b"@", b'"', b";", b"=?", b"--", b"\\"):
+                if rng.random() < 0.3:
+                    at = rng.randrange(len(data))
+                    data[at:at] = token
+        yield bytes(data)
+
+
+HEAD = f"From: {SENDER_EMAIL}\r\nTo: ana@example.com\r\nSubject: deep\r\n".encode()
+NESTED = (
+    HEAD
+    + b"MIME-Version: 1.0\r\n"
+    + b"".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
+        for i in range(3000)
+    )
+    + b"Content-Type: text/plain\r\n\r\nHello\r\n"
+)
+ODD = [
+    b"",
+    b"\r\n",
+    b"\r\n\r\n\r\n",
+    b":\r\n\r\nx\r\n",
+    b"From:\r\n\r\nx\r\n",
+    b"From: <>\r\nSubject: x\r\n\r\nx\r\n",
+    f"From: {SENDER_EMAIL}\r\nSubject: x\r\nContent-Type: multipart/mixed\r\n\r\nx\r\n".encode(),
+    f"From: =?utf-8?b?????\r\nTo: {SENDER_EMAIL}\r\nSubject: x\r\n\r\nx\r\n".encode(),
+    b'From: "\\\r\nTo: ,,,,@,<<>>\r\nSubject: x\r\n\r\nx\r\n',
+    NESTED,
+]
+
+
+def outcome(account, sender, data: bytes) -> str:
+    try:
+        parse_submission(account, sender, ["ana@example.com", "bo@example.com"], data)
+    except Refused as refused:
+        return refused.reply[:3]
+    except ApiError as error:
+        return replies.for_api_error(error)[:3]
+    return "ok"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mangled_messages_are_refused_or_taken_whole(smtp_login, account, seed):
+    sender = smtp_login
+    outcomes = [outcome(account, sender, data) for data in mutations(seed, 150)]
+    assert "ok" in outcomes or seed  # some mutations are harmless
+    assert set(outcomes) <= {"ok", "550", "552", "553"}
+
+
+@pytest.mark.parametrize("data", ODD, ids=range(len(ODD)))
+def test_odd_messages(smtp_login, account, data):
+    assert outcome(account, smtp_login, data) != "ok"
+
+
+def test_server_keeps_serving_after_bad_messages(smtpd, smtp_login, raw):
+    Account.objects.filter(pk=smtp_login.account_id).update(send_rate_per_second=10_000)
+    server = smtpd()
+    client = raw(server)
+    replies = []
+    for data in [*list(mutations(7, 40)), *ODD]:
+        assert client.cmd(f"MAIL FROM:<{SENDER_EMAIL}>").startswith("250")
+        assert client.cmd("RCPT TO:<ana@example.com>").startswith("250")
+        assert client.cmd("DATA").startswith("354")
+        payload = data.replace(b"\r\n.", b"\r\n..")
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        client.send(payload + b".\r\n")
+        replies.append(client.reply())
+    codes = {reply[:3] for reply in replies}
+    assert codes <= {"250", "500", "550", "552", "553"}, codes
+    assert "451" not in codes  # nothing here is worth a retry
+    assert client.cmd("NOOP") == "250 2.0.0 OK"
+    assert Message.objects.count() == sum(r.startswith("250") for r in replies)
