@@ -263,6 +263,9 @@ SES_DELIVERY_TIME_LIMIT = env.int("SES_DELIVERY_TIME_LIMIT", default=900)
 # It must exceed the task's hard time limit (SES_DELIVERY_TIME_LIMIT + 60).
 SES_DELIVERY_CLAIM_TIMEOUT = env.int("SES_DELIVERY_CLAIM_TIMEOUT", default=1200)
 SES_DELIVERY_SWEEP_SECONDS = env.float("SES_DELIVERY_SWEEP_SECONDS", default=30.0)
+# A delivery task waits this long after it is published, gathering the mail accepted
+# meanwhile into its batch (with Redis, one task waits per destination).
+SES_DELIVERY_GATHER_SECONDS = env.float("SES_DELIVERY_GATHER_SECONDS", default=0.2)
 
 # --- SMTP submission (manage.py smtpd) ---
 # Listens on one STARTTLS port and one implicit-TLS port (RFC 8314) of this address.

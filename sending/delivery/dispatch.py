@@ -35,15 +35,22 @@ def _pending_key(domain: str) -> str:
 
 
 def publish(domains, *, dedupe: bool = True) -> None:
+    """A delivery task for each of `domains`.
+
+    A task starts SES_DELIVERY_GATHER_SECONDS after it is published (a short
+    countdown, not a schedule: retries are rows), so that mail accepted in
+    that moment travels in the same batch and session instead of a task each.
+    """
     from ..tasks import deliver_domain
 
     client = ratelimit.redis_client() if dedupe else None
+    gather = settings.SES_DELIVERY_GATHER_SECONDS if dedupe else 0
     for domain in domains:
         if client is not None and not client.set(
             _pending_key(domain), 1, nx=True, ex=PENDING_SECONDS
         ):
             continue
-        deliver_domain.delay(domain)
+        deliver_domain.apply_async((domain,), countdown=gather or None)
 
 
 def started(domain: str) -> None:

@@ -33,15 +33,21 @@ def deliver(domain: str, *, budget: float | None = None) -> int:
     """Deliver `domain`'s due mail for up to `budget` seconds; the number of Deliveries finished.
 
     Work left when the budget runs out is published as a new task, so one busy
-    destination does not hold a worker past its time limit.
+    destination does not hold a worker past its time limit. A full first batch
+    means a backlog: one more task is published at once, so that another worker
+    can share it (claims keep the two apart).
     """
     budget = settings.SES_DELIVERY_TASK_BUDGET if budget is None else budget
     deadline = time.monotonic() + budget
     finished = 0
+    first = True
     while True:
         token, batch = claim.claim(domain, settings.SES_DELIVERY_BATCH)
         if not batch:
             return finished
+        if first and len(batch) == settings.SES_DELIVERY_BATCH:
+            dispatch.publish([domain])
+        first = False
         try:
             finished += Batch(domain, token, batch).run()
         finally:

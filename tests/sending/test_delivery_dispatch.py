@@ -69,3 +69,29 @@ def test_the_sweep_publishes_every_due_destination(send_text, settings, empty_qu
     dispatch.publish([RCPT_DOMAIN])  # marks RCPT_DOMAIN as waiting; the sweep ignores that
     assert dispatch.sweep() == (0, 2)
     assert waiting_tasks() == 3
+
+
+def test_a_backlog_calls_a_second_worker(send_text, settings, empty_queue):
+    from sending.delivery.engine import deliver
+
+    url = redis_url()
+    need("redis", bool(url), "no Redis on 127.0.0.1:6379 and no REDIS_URL")
+    settings.REDIS_URL = url
+    settings.SES_DELIVERY_BATCH = 2
+    simulator = settings.SES_SIMULATOR_DOMAIN
+    send_text(to=[f"success@{simulator}", f"success+2@{simulator}", f"success+3@{simulator}"])
+    assert waiting_tasks() == 0  # this test's transaction never commits: nothing published
+    assert deliver(simulator, budget=30) == 3
+    assert waiting_tasks() == 1  # the first batch was full: one more task to share it
+
+
+def test_a_small_batch_calls_nobody(send_text, settings, empty_queue):
+    from sending.delivery.engine import deliver
+
+    url = redis_url()
+    need("redis", bool(url), "no Redis on 127.0.0.1:6379 and no REDIS_URL")
+    settings.REDIS_URL = url
+    simulator = settings.SES_SIMULATOR_DOMAIN
+    send_text(to=[f"success@{simulator}"])
+    assert deliver(simulator, budget=30) == 1
+    assert waiting_tasks() == 0
