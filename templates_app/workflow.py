@@ -141,7 +141,7 @@ def can_review(user, revision) -> bool:
 
 
 @transaction.atomic
-def decide(revision, reviewer, outcome, reason=""):
+def decide(revision, reviewer, outcome, reason="", *, notify=True):
     reason = (reason or "").strip()
     if outcome == ReviewDecision.Outcome.REJECTED and not reason:
         raise ApiError("MissingParameter", "A rejection needs a reason.")
@@ -157,7 +157,8 @@ def decide(revision, reviewer, outcome, reason=""):
     )
     if outcome == ReviewDecision.Outcome.APPROVED:
         EmailTemplate.objects.filter(pk=revision.template_id).update(approved=revision)
-    transaction.on_commit(lambda: notify_operators(decision))
+    if notify:
+        transaction.on_commit(lambda: notify_operators(decision))
     return decision
 
 

@@ -122,8 +122,11 @@ def test_outside_the_daily_quota_but_inside_the_rate(send_sim, account):
     assert limited.value.code == "RequestLimitExceeded"
 
 
-def test_the_demo_sends_to_the_simulator_from_the_console(client, delivery_settings, tmp_path):
+def test_the_demo_sends_to_the_simulator_from_the_console(
+    client, delivery_settings, tmp_path, django_capture_on_commit_callbacks, mailoutbox
+):
     """The README's walkthrough: `make run`'s demo account sends from the Send page."""
+    from django.core import mail
     from django.core.management import call_command
     from django.urls import reverse
 
@@ -134,9 +137,11 @@ def test_the_demo_sends_to_the_simulator_from_the_console(client, delivery_setti
 
     delivery_settings.VAR_DIR = tmp_path
     printed = io.StringIO()
-    call_command("seeddemo", stdout=printed)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seeddemo", stdout=printed)
     call_command("seeddemo", stdout=io.StringIO())  # idempotent: still one of each
     assert f"success@{SIMULATOR}" in printed.getvalue()
+    assert mail.outbox == []  # no approval notice printed among `make run`'s logins
     operator = User.objects.get(email="demo@example.com")
     client.force_login(operator)
     (sender,) = SenderAddress.objects.filter(account=operator.account)
