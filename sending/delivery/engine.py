@@ -84,14 +84,26 @@ class Batch:
     def run(self) -> int:
         route = routing.route(self.domain)
         if route.kind == "simulator":
-            return sum(self._simulate(d) for d in self.deliveries)
+            return sum(self._guarded(self._simulate, d) for d in self.deliveries)
         if route.kind == "fail":
-            return sum(self._unroutable(d, route) for d in self.deliveries)
+            return sum(self._guarded(self._unroutable, d, route) for d in self.deliveries)
         connection = Connection(route)
         try:
-            return sum(self._send(d, connection) for d in self.deliveries)
+            return sum(self._guarded(self._send, d, connection) for d in self.deliveries)
         finally:
             connection.close()
+
+    def _guarded(self, step, delivery, *args) -> int:
+        """One delivery's step; a fault of ours (a bug, a corrupt row) defers that
+        delivery alone, so it retries with backoff and expires like any deferral
+        instead of failing the batch and coming back at once, forever."""
+        try:
+            return step(delivery, *args)
+        except Exception as error:
+            logger.exception("delivery %s failed", delivery.pk)
+            text = f"Internal error, will retry: {type(error).__name__}: {error}"[:500]
+            outcome = Outcome("deferred", False, "other", None, "4.3.0", text)
+            return self._record(delivery, [Try(outcome)])
 
     # Building and signing, once per message.
 

@@ -200,3 +200,19 @@ def test_retry_delay_schedule(settings):
     for attempt, base in [(1, 10), (2, 20), (3, 20), (9, 20)]:
         for _ in range(20):
             assert base * 0.8 <= outcomes.retry_delay(attempt).total_seconds() <= base * 1.2
+
+
+def test_a_fault_of_ours_defers_that_delivery_alone(recipient_mx, send_text):
+    from sending.models import Message
+
+    server = recipient_mx()
+    broken = send_text()
+    Message.objects.filter(pk=broken.pk).update(headers=[["X-Only-A-Name"]])  # a corrupt row
+    fine = send_text(to=[f"bob@{RCPT_DOMAIN}"])
+    assert deliver_all(RCPT_DOMAIN) == 2
+    delivery = status_of(broken)
+    assert delivery.status == DeliveryStatus.DEFERRED
+    assert delivery.last_reply.startswith("4.3.0 Internal error, will retry: ValueError")
+    assert delivery.next_attempt_at > timezone.now()  # backoff, not an immediate loop
+    assert status_of(fine).status == DeliveryStatus.DELIVERED
+    assert [r.rcpt_tos for r in server.handler.messages] == [[f"bob@{RCPT_DOMAIN}"]]
