@@ -556,7 +556,14 @@ def report(args, database_url, redis_url, results: dict[str, Result]) -> None:
     print(f"database: {redact(database_url)}")
     print(f"redis:    {redact(redis_url)}")
     print()
-    header = f"{'endpoint':<14}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+    print_results(results, ("endpoint", "requests", "req/s"), "SendEmail", "GET /healthz")
+
+
+def print_results(results: dict[str, Result], columns, measured: str, baseline: str) -> None:
+    """The table of phases (count, errors, rate, p50, p99), the ratio measured/baseline,
+    and each phase's first error. `columns`: the names of the label, count and rate."""
+    name, count, unit = columns
+    header = f"{name:<14}{count:>10}{'errors':>8}{unit:>10}{'p50 ms':>9}{'p99 ms':>9}"
     print(header)
     print("-" * len(header))
     rates = {}
@@ -569,9 +576,10 @@ def report(args, database_url, redis_url, results: dict[str, Result]) -> None:
             f"{percentile(lat, 50) * 1000:>9.1f}{percentile(lat, 99) * 1000:>9.1f}"
         )
     print()
-    base = rates.get("GET /healthz") or 0
-    ratio = rates.get("SendEmail", 0) / base if base else 0.0
-    print(f"ratio SendEmail/healthz: {ratio:.2f}")
+    base = rates.get(baseline) or 0
+    ratio = rates.get(measured, 0) / base if base else 0.0
+    short = baseline.split()[-1].strip("/")
+    print(f"ratio {measured}/{short}: {ratio:.2f}")
     for label, res in results.items():
         if res.first_error:
             print(f"first {label} error: {res.first_error}")

@@ -49,7 +49,7 @@ from bench.send_api import (
     ensure_redis,
     free_port,
     migrate,
-    percentile,
+    print_results,
     redact,
     run_phase,
 )
@@ -407,25 +407,7 @@ def report(args, database_url, redis_url, results: dict[str, Result]) -> None:
     print(f"database: {redact(database_url)}")
     print(f"redis:    {redact(redis_url)}")
     print()
-    header = f"{'server':<12}{'messages':>10}{'errors':>8}{'msg/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-    print(header)
-    print("-" * len(header))
-    rates = {}
-    for label, res in results.items():
-        lat = sorted(res.latencies)
-        elapsed = max(res.finished - res.started, 1e-9)
-        rates[label] = len(lat) / elapsed
-        print(
-            f"{label:<12}{len(lat):>10}{res.errors:>8}{rates[label]:>10.1f}"
-            f"{percentile(lat, 50) * 1000:>9.1f}{percentile(lat, 99) * 1000:>9.1f}"
-        )
-    print()
-    base = rates.get("aiosmtpd") or 0
-    ratio = rates.get("submission", 0) / base if base else 0.0
-    print(f"ratio submission/aiosmtpd: {ratio:.2f}")
-    for label, res in results.items():
-        if res.first_error:
-            print(f"first {label} error: {res.first_error}")
+    print_results(results, ("server", "messages", "msg/s"), "submission", "aiosmtpd")
 
 
 if __name__ == "__main__":
