@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -80,7 +81,11 @@ class Account(models.Model):
     # Limits (seed: a new account may send 500 mails a day). Support staff
     # change them in the admin.
     daily_quota = models.PositiveIntegerField(default=500, help_text="Emails per day")
-    send_rate_per_second = models.PositiveIntegerField(default=20, help_text="Emails per second")
+    send_rate_per_second = models.PositiveIntegerField(
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text="Emails per second: deliveries are paced to it, no request is refused for it",
+    )
     hourly_per_recipient = models.PositiveIntegerField(
         default=10, help_text="Emails per sender and recipient per hour"
     )
@@ -242,7 +247,8 @@ class ApiKey(models.Model):
 
     @property
     def secret_key(self) -> str:
-        return crypto.decrypt(self.secret_key_encrypted)
+        """The SecretKey; crypto.UndecryptableSecret naming this key when no key opens it."""
+        return crypto.decrypt(self.secret_key_encrypted, what=f"API key {self.secret_id}")
 
     # Writing last_used_at on every request would turn each API call into a
     # write; a minute's precision is what the page shows anyway.

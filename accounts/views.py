@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -68,6 +68,12 @@ def _checklist(account):
     return checklist
 
 
+def _simulated_today(account) -> int:
+    """Mail to the mailbox simulator since midnight (TIME_ZONE): the quota leaves it out."""
+    since = datetime.fromtimestamp(usage.day_start(), tz=UTC)
+    return Delivery.objects.filter(account=account, simulated=True, created_at__gte=since).count()
+
+
 @operator_required
 def overview(request):
     account = request.account
@@ -81,6 +87,7 @@ def overview(request):
             "api_key_count": account.api_keys.filter(enabled=True).count(),
             "api_requests_today": usage.api_requests_today(account),
             "sent_today": limits.sent_today(account),
+            "simulated_today": _simulated_today(account),
             "policy_refusals": policy_refusals(
                 Delivery.objects.filter(
                     account=account, created_at__gte=timezone.now() - timedelta(days=7)
@@ -130,10 +137,17 @@ def api_key_created(request, pk):
         messages.info(request, "A SecretKey is shown only once, right after its key is created.")
         return redirect("api_keys")
     del request.session[NEW_KEY_SESSION]
+    try:
+        secret_key = crypto.decrypt(pending["secret"], what=f"The new SecretKey of {key.secret_id}")
+    except crypto.UndecryptableSecret:  # the encryption keys changed in between
+        messages.error(
+            request,
+            f"The SecretKey of {key.secret_id} can no longer be shown: delete the key and "
+            "create another.",
+        )
+        return redirect("api_keys")
     response = render(
-        request,
-        "accounts/api_key_created.html",
-        {"key": key, "secret_key": crypto.decrypt(pending["secret"])},
+        request, "accounts/api_key_created.html", {"key": key, "secret_key": secret_key}
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -121,12 +121,25 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
 
 def resolver() -> dns.resolver.Resolver:
-    """A fresh, cache-less stub resolver configured from the SES_DNS_* settings."""
+    """A fresh, cache-less stub resolver configured from the SES_DNS_* settings.
+
+    Without SES_DNS_NAMESERVERS it asks the system's resolvers, read from
+    SES_DNS_RESOLV_CONF (/etc/resolv.conf); its search list is dropped below.
+    """
     servers = [parse_nameserver(s) for s in settings.SES_DNS_NAMESERVERS if s.strip()]
-    # configure=True reads /etc/resolv.conf; its search list is dropped below.
-    res = dns.resolver.Resolver(configure=not servers)
     if servers:
+        res = dns.resolver.Resolver(configure=False)
         res.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in servers]
+    else:
+        res = dns.resolver.Resolver(filename=settings.SES_DNS_RESOLV_CONF)
+        # resolv.conf gives bare addresses, which dnspython keeps as strings; the
+        # error reports below need Nameserver objects, as the configured path has.
+        res.nameservers = [
+            ns
+            if isinstance(ns, dns.nameserver.Nameserver)
+            else dns.nameserver.Do53Nameserver(ns, res.port)
+            for ns in res.nameservers
+        ]
     res.cache = None
     res.search = []
     res.use_search_by_default = False

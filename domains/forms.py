@@ -1,8 +1,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Case, When
 
-from .models import DkimOption
+from .models import DkimOption, DomainStatus
 
 
 class DomainForm(forms.Form):
@@ -26,9 +27,27 @@ class DomainForm(forms.Form):
         self.helper.add_input(Submit("create", "Add domain"))
 
 
+class DomainSelect(forms.Select):
+    """Every domain of the account, the unverified ones shown but not selectable."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        domain = getattr(value, "instance", None)
+        if domain is not None and not domain.is_verified:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+class DomainChoiceField(forms.ModelChoiceField):
+    widget = DomainSelect
+
+    def label_from_instance(self, obj):
+        return obj.name if obj.is_verified else f"{obj.name} (verify the domain first)"
+
+
 class SenderAddressForm(forms.Form):
     local_part = forms.CharField(label="Address", max_length=64, help_text="e.g. noreply")
-    domain = forms.ModelChoiceField(queryset=None, empty_label=None)
+    domain = DomainChoiceField(queryset=None, empty_label=None)
     sender_name = forms.CharField(
         label="Sender name",
         max_length=80,
@@ -37,10 +56,22 @@ class SenderAddressForm(forms.Form):
     )
 
     def __init__(self, *args, domains=None, **kwargs):
+        """`domains`: all of the account's; verified ones come first, so that one is
+        preselected."""
         super().__init__(*args, **kwargs)
-        self.fields["domain"].queryset = domains
+        verified_first = Case(When(status=DomainStatus.VERIFIED, then=0), default=1)
+        self.fields["domain"].queryset = domains.order_by(verified_first, "name")
         self.helper = FormHelper()
         self.helper.add_input(Submit("create", "Add sender address"))
+
+    def clean_domain(self):
+        # A disabled option can still be posted (an old page, a hand-made request).
+        domain = self.cleaned_data["domain"]
+        if not domain.is_verified:
+            raise forms.ValidationError(
+                f"{domain.name} is not verified yet: verify the domain first."
+            )
+        return domain
 
 
 class SmtpPasswordForm(forms.Form):

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models, transaction
 from django.utils import timezone
@@ -74,6 +77,21 @@ class SenderDomain(models.Model):
     def is_checking(self):
         return self.check_state != CheckState.IDLE
 
+    @property
+    def next_check_at(self):
+        """When beat checks the domain again by itself (None: only when asked to)."""
+        if self.is_checking or self.last_checked_at is None:
+            return None
+        if self.status == DomainStatus.PENDING:
+            recheck = timedelta(minutes=settings.SES_DOMAIN_PENDING_RECHECK_MINUTES)
+            window_end = self.pending_since + timedelta(hours=settings.SES_DOMAIN_PENDING_HOURS)
+            return min(self.last_checked_at + recheck, window_end)
+        if self.status == DomainStatus.VERIFIED:
+            return self.last_checked_at + timedelta(
+                hours=settings.SES_DOMAIN_VERIFIED_RECHECK_HOURS
+            )
+        return None
+
     @classmethod
     @transaction.atomic
     def create_with_keys(cls, account, name, dkim_option=DkimOption.RSA_2048, tags=()):
@@ -147,7 +165,10 @@ class DkimKey(models.Model):
 
     @property
     def private_key_pem(self) -> str:
-        return crypto.decrypt(self.private_key_encrypted)
+        """crypto.UndecryptableSecret naming the key when no configured key opens it."""
+        return crypto.decrypt(
+            self.private_key_encrypted, what=f"The DKIM key {self.selector} of {self.domain.name}"
+        )
 
 
 class RecordStatus(models.TextChoices):
@@ -156,6 +177,13 @@ class RecordStatus(models.TextChoices):
     MISSING = "missing", "Missing"
     WRONG = "wrong", "Wrong value"
     DNS_ERROR = "dns_error", "DNS lookup failed"
+    # The check itself failed (a fault of the service, not of DNS or the record).
+    ERROR = "error", "Check failed"
+
+
+# Whether the record is there is unknown: neither verifies nor fails a domain, and
+# the check is tried again.
+UNKNOWN = (RecordStatus.DNS_ERROR, RecordStatus.ERROR)
 
 
 class RecordCheck(models.Model):

@@ -16,13 +16,55 @@ def _psl() -> PublicSuffixList:
     return PublicSuffixList()
 
 
+_ONLY_A_NAME = "Enter a domain name only, such as mail.example.com."
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+
+
 def normalize_domain(raw: str) -> str:
-    """The ASCII (IDNA) form of a domain name, or ValidationError saying why not."""
+    """The ASCII (IDNA) form of a domain name as someone typed or pasted it (a web
+    address counts: https://mail.example.org/ is mail.example.org), or
+    ValidationError saying what to enter instead."""
+    return ascii_domain(host_of(raw))
+
+
+def host_of(raw: str) -> str:
+    """The host name in what was typed: a URL's host, the text before a path.
+
+    Email addresses and ports are refused rather than trimmed: either is a sign
+    the wrong thing was copied (a mailbox, a server's address), not the domain.
+    """
+    text = (raw or "").strip()
+    scheme = _SCHEME.match(text)
+    if scheme:
+        if scheme[1].lower() not in ("http", "https"):
+            raise ValidationError(_ONLY_A_NAME)
+        host = re.split(r"[/?#]", text[scheme.end() :], maxsplit=1)[0]
+        if "@" in host:  # userinfo: not something a domain is written with
+            raise ValidationError(_ONLY_A_NAME)
+    else:
+        host = text.partition("/")[0] if "/" in text else text
+        if "@" in host:
+            domain = host.rpartition("@")[2]
+            raise ValidationError(
+                f"Enter a domain name, not an email address: {domain} for {host}."
+            )
+    if not host:
+        raise ValidationError("Enter a domain name.")
+    if ":" in host and not host.startswith("["):
+        raise ValidationError(
+            f"Enter the domain name without a port, such as {host.partition(':')[0]}."
+        )
+    return host
+
+
+def ascii_domain(raw: str) -> str:
+    """The ASCII (IDNA) form of a bare domain name (the part of an address after
+    @, say), or ValidationError saying why not: nothing is trimmed."""
     name = (raw or "").strip().rstrip(".").lower()
     if not name:
         raise ValidationError("Enter a domain name.")
     if "@" in name or "/" in name or ":" in name or " " in name:
-        raise ValidationError("Enter a domain name only, such as mail.example.com.")
+        raise ValidationError(_ONLY_A_NAME)
     try:
         name = idna.encode(name, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as error:

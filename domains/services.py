@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from sesconsole.api.errors import ApiError
 
 from .models import DkimOption, SenderAddress, SenderDomain
-from .names import normalize_domain
+from .names import ascii_domain, normalize_domain
 
 _LOCAL_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _SENDER_NAME_FORBIDDEN = set(':<>"\\') | {chr(c) for c in range(32)} | {"\x7f"}
@@ -91,7 +91,7 @@ def parse_address(raw: str) -> tuple[str, str]:
             "InvalidParameterValue.IllegalEmailAddress", f"{raw!r} is not a valid email address."
         )
     try:
-        host = normalize_domain(host)
+        host = ascii_domain(host)  # strict: an address's domain is never trimmed like a URL
     except ValidationError as error:
         raise ApiError(
             "InvalidParameterValue.IllegalEmailAddress", f"{raw!r}: {error.messages[0]}"

@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -6,7 +7,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import CheckState, DomainStatus, SenderDomain
-from .verification import has_dns_failures, lookup_all, save_results
+from .verification import failed_check, has_dns_failures, lookup_all, save_results
+
+logger = logging.getLogger(__name__)
 
 # A check that has not finished by then was lost with its worker.
 STALE_CLAIM = timedelta(minutes=10)
@@ -30,7 +33,12 @@ def check_domain(self, domain_id: int) -> str:
         return "not claimed"
     domain = SenderDomain.objects.select_related("account").get(pk=domain_id)
     try:
-        results = lookup_all(domain)
+        try:
+            results = lookup_all(domain)
+        except Exception:
+            # A bug of ours must show on the page as a failed check, not as silence.
+            logger.exception("The DNS check of %s (domain %s) failed", domain.name, domain_id)
+            results = failed_check(domain)
         save_results(domain, results)
     except Exception:
         SenderDomain.objects.filter(pk=domain_id).update(check_state=CheckState.IDLE)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import dns
-from .models import DomainStatus, RecordCheck, RecordStatus, SenderDomain
+from .models import UNKNOWN, DomainStatus, RecordCheck, RecordStatus, SenderDomain
 from .names import zone_of
 from .records import Required, Verdict, judge_dkim, judge_dmarc, judge_mx, judge_spf
 from .records import required_records as _required
@@ -57,7 +57,11 @@ def decide(domain, results, now=None) -> tuple[str, str]:
     """The domain's next (status, reason) after a check."""
     now = now or timezone.now()
     bad = [f"{r.label} {v.status.label.lower()}" for r, v in results if v.status in BAD]
-    failed_lookups = [r.label for r, v in results if v.status == RecordStatus.DNS_ERROR]
+    failed_lookups = [
+        f"{r.label} {'lookup' if v.status == RecordStatus.DNS_ERROR else 'check'} failed"
+        for r, v in results
+        if v.status in UNKNOWN
+    ]
     window = timedelta(hours=settings.SES_DOMAIN_PENDING_HOURS)
     window_over = now - domain.pending_since >= window
     if not bad and not failed_lookups:
@@ -84,7 +88,7 @@ def decide(domain, results, now=None) -> tuple[str, str]:
         )
     if domain.status == DomainStatus.FAILED:
         return DomainStatus.FAILED, domain.status_reason
-    problems = ", ".join(bad + [f"{label} lookup failed" for label in failed_lookups])
+    problems = ", ".join(bad + failed_lookups)
     if window_over:
         hours = settings.SES_DOMAIN_PENDING_HOURS
         return DomainStatus.FAILED, (
@@ -123,4 +127,19 @@ def save_results(domain, results, now=None) -> SenderDomain:
 
 
 def has_dns_failures(results) -> bool:
-    return any(v.status == RecordStatus.DNS_ERROR for _, v in results)
+    """Some record's outcome is unknown: the check is worth repeating soon."""
+    return any(v.status in UNKNOWN for _, v in results)
+
+
+CHECK_FAILED = (
+    "The check failed: an error of the service, not of your DNS (it is logged for "
+    "support). It is tried again automatically."
+)
+
+
+def failed_check(domain) -> list[tuple[Required, Verdict]]:
+    """The results of a check that could not run: every record's outcome unknown."""
+    return [
+        (required, Verdict(RecordStatus.ERROR, detail=CHECK_FAILED))
+        for required in _required(domain)
+    ]

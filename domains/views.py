@@ -12,7 +12,7 @@ from sesconsole.api.errors import ApiError
 
 from . import services
 from .forms import DomainForm, SenderAddressForm, SmtpPasswordForm
-from .models import DomainStatus, SenderAddress, SenderDomain
+from .models import UNKNOWN, DomainStatus, SenderAddress, SenderDomain
 from .names import is_subdomain, unicode_domain
 from .verification import records_with_checks
 
@@ -41,7 +41,9 @@ def domain_list(request):
 
 
 def _records_context(domain):
-    return {"domain": domain, "rows": records_with_checks(domain)}
+    rows = records_with_checks(domain)
+    unknown = [check for _, check in rows if check and check.status in UNKNOWN]
+    return {"domain": domain, "rows": rows, "unknown": unknown}
 
 
 @operator_required
@@ -99,7 +101,7 @@ def domain_delete(request, pk):
 def sender_list(request):
     account = request.account
     verified = account.sender_domains.verified()
-    form = SenderAddressForm(request.POST or None, domains=verified)
+    form = SenderAddressForm(request.POST or None, domains=account.sender_domains.all())
     if request.method == "POST" and form.is_valid():
         email = f"{form.cleaned_data['local_part']}@{form.cleaned_data['domain'].name}"
         try:
@@ -119,6 +121,9 @@ def sender_list(request):
             "form": form,
             "page": page,
             "has_verified_domain": verified.exists(),
+            "has_unverified_domain": account.sender_domains.exclude(
+                status=DomainStatus.VERIFIED
+            ).exists(),
             "limit": account.max_sender_addresses,
             "smtp": _smtp_settings(account),
         },

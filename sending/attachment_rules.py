@@ -18,6 +18,7 @@ from .header_rules import has_control
 
 MAX_ATTACHMENTS = 10
 MAX_NAME = 255
+PARAM = "Attachments"  # what every refusal here concerns (ApiError.param)
 
 _DOCX = "application/vnd.openxmlformats-officedocument"
 _ODF = "application/vnd.oasis.opendocument"
@@ -139,13 +140,13 @@ def decode_base64(raw) -> bytes | None:
 
 
 def _bad_name(name: str, why: str) -> ApiError:
-    return ApiError("FailedOperation.InvalidAttachName", f"Attachment {name[:80]!r}: {why}")
+    return ApiError("FailedOperation.InvalidAttachName", f"Attachment {name[:80]!r}: {why}", PARAM)
 
 
 def content_type_for(name) -> str:
     """The content type of an attachment called `name`, or ApiError when it is refused."""
     if not isinstance(name, str) or not name.strip():
-        raise ApiError("FailedOperation.InvalidAttachName", "An attachment has no FileName.")
+        raise ApiError("FailedOperation.InvalidAttachName", "An attachment has no FileName.", PARAM)
     if len(name) > MAX_NAME:
         raise _bad_name(name, f"a file name has at most {MAX_NAME} characters.")
     if has_control(name) or _NAME_FORBIDDEN.search(name):
@@ -174,12 +175,13 @@ def check_attachment(name, content: bytes) -> tuple[str, str, bytes]:
     content_type = content_type_for(name)
     if not content:
         raise ApiError(
-            "InvalidParameterValue.AttachContentIsWrong", f"Attachment {name!r} is empty."
+            "InvalidParameterValue.AttachContentIsWrong", f"Attachment {name!r} is empty.", PARAM
         )
     if content.startswith(_PROGRAM_MAGIC):
         raise ApiError(
             "InvalidParameterValue.AttachContentIsWrong",
             f"Attachment {name!r} is a program or a script, which cannot be attached.",
+            PARAM,
         )
     return name, content_type, content
 
@@ -191,6 +193,7 @@ def parse_attachments(raw) -> list[tuple[str, str, bytes]]:
         raise ApiError(
             "FailedOperation.TooManyAttachments",
             f"An email carries at most {MAX_ATTACHMENTS} attachments, not {len(raw)}.",
+            PARAM,
         )
     attachments = []
     for item in raw:
@@ -200,17 +203,20 @@ def parse_attachments(raw) -> list[tuple[str, str, bytes]]:
             raise ApiError(
                 "UnsupportedOperation",
                 "Attachments by FileURL are not available: send the file in Content, base64.",
+                PARAM,
             )
         if item.get("Content") is None:
             raise ApiError(
                 "InvalidParameterValue.AttachContentIsWrong",
                 f"Attachment {name!r} has no Content.",
+                PARAM,
             )
         content = decode_base64(item["Content"])
         if content is None:
             raise ApiError(
                 "InvalidParameterValue.AttachContentIsWrong",
                 f"The Content of attachment {name!r} is not valid base64.",
+                PARAM,
             )
         attachments.append(check_attachment(name, content))
     return attachments

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -6,6 +8,25 @@ from templates_app.models import EmailTemplate
 
 SUBJECT_ADVICE = 78
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
+
+# The field of the Send form each SendEmail parameter comes from (views._params).
+PARAM_FIELDS = {
+    "FromEmailAddress": "sender",
+    "Destination": "to",
+    "Cc": "cc",
+    "Bcc": "bcc",
+    "Subject": "subject",
+    "Template": "template",
+    "TemplateData": "template",
+    "Attachments": "attachments",
+}
+# API parameter names a person filling in the form never sees, and what they see.
+_FORM_WORDS = {"Destination": "To", "FromEmailAddress": "Sender"}
+_API_WORDS = re.compile(r"\b(" + "|".join(_FORM_WORDS) + r")\b")
+
+
+def read_as_form(text: str) -> str:
+    return _API_WORDS.sub(lambda match: _FORM_WORDS[match[1]], text)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -29,7 +50,11 @@ def split_addresses(raw: str) -> list[str]:
 
 
 class SendForm(forms.Form):
-    """The operator's send: a sender address, an approved template, its variables."""
+    """The operator's send: a sender address, an approved template, its variables.
+
+    The variable fields are those of the template chosen (posted, or initial), else
+    of the first one, which the select shows preselected.
+    """
 
     sender = forms.ModelChoiceField(queryset=SenderAddress.objects.none(), empty_label=None)
     template = forms.ModelChoiceField(queryset=EmailTemplate.objects.none(), empty_label=None)
@@ -43,7 +68,7 @@ class SendForm(forms.Form):
     bcc = forms.CharField(label="Bcc", required=False, widget=forms.Textarea(attrs={"rows": 1}))
     attachments = MultipleFileField(required=False, help_text="Up to 10 files, 4 MB in all.")
 
-    def __init__(self, *args, account=None, variables=(), **kwargs):
+    def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sender"].queryset = SenderAddress.objects.filter(
             account=account, domain__status="verified"
@@ -52,9 +77,19 @@ class SendForm(forms.Form):
             account=account, approved__isnull=False
         ).select_related("approved")
         self.fields["template"].label_from_instance = lambda t: f"{t.approved.name} (ID {t.pk})"
-        self.variables = list(variables)
+        self.chosen_template = self._chosen_template()
+        if self.chosen_template and not self.is_bound:
+            self.initial = {**self.initial, "template": self.chosen_template.pk}
+        revision = getattr(self.chosen_template, "approved", None)
+        self.variables = list(revision.variables) if revision else []
         for name in self.variables:
             self.fields[f"var_{name}"] = forms.CharField(label=f"{{{{{name}}}}}", max_length=2000)
+
+    def _chosen_template(self):
+        templates = self.fields["template"].queryset
+        pk = self.data.get("template") if self.is_bound else self.initial.get("template")
+        chosen = templates.filter(pk=pk).first() if pk and str(pk).isdigit() else None
+        return chosen or templates.first()
 
     def clean_attachments(self):
         files = self.cleaned_data.get("attachments") or []
@@ -80,6 +115,30 @@ class SendForm(forms.Form):
 
     def template_data(self) -> dict:
         return {name: self.cleaned_data[f"var_{name}"] for name in self.variables}
+
+    @property
+    def variable_fields(self):
+        return [self[f"var_{name}"] for name in self.variables]
+
+    def add_refusal(self, error) -> None:
+        """A refusal of the send, under the field whose parameter it concerns and
+        worded with the form's labels; one of no parameter goes above the form."""
+        param = getattr(error, "param", None) or ""
+        message = read_as_form(getattr(error, "message", None) or str(error))
+        field = PARAM_FIELDS.get(param)
+        if param.startswith("TemplateData."):
+            name = f"var_{param.partition('.')[2]}"
+            field = name if name in self.fields else "template"
+        if field is None:
+            self.add_error(None, message)
+            return
+        label = str(self[field].label)
+        said = read_as_form(param)
+        if param and message.startswith(said):
+            message = label + message[len(said) :]
+        else:
+            message = f"{label}: {message}"
+        self.add_error(field, message)
 
     @property
     def long_subject(self) -> bool:

@@ -1,13 +1,22 @@
-"""Per-recipient sending limits, atomic across processes and hosts.
+"""Per-recipient sending limits and the account's delivery rate, atomic across
+processes and hosts.
 
 Each recipient takes one unit from every limit in turn: the account's daily
-quota, its per-second rate and the per-sender-and-recipient hourly cap. A
-recipient refused by one limit gives back what it took from the others, so
-refusals cost nothing. The counters are sesconsole.ratelimit's (Redis INCR, or
-an upsert on the database).
+quota and the per-sender-and-recipient hourly cap. A recipient refused by one
+limit gives back what it took from the others, so refusals cost nothing.
+
+The per-second rate refuses nothing: a request the recipient limits allow is
+accepted, and its deliveries are paced (`pace`) so that the account's mail
+leaves at most `send_rate_per_second` a second. Refusing would be wrong twice:
+a request with more recipients than the rate could never succeed, and a retry
+costs the client more than a short wait costs the mail.
+
+The counters and the pacing are sesconsole.ratelimit's (Redis, or an upsert on
+the database).
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from accounts.usage import day_start
 from sesconsole import ratelimit
@@ -15,6 +24,7 @@ from sesconsole import ratelimit
 from .models import SendStatus
 
 HOUR = 3600
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Daily counters are named by their day's start and kept two days (see accounts.usage).
 DAY_KEEP = 2 * 86400
 
@@ -38,20 +48,14 @@ def _takes(account, sender_email: str, recipient: str) -> list[tuple[Take, int, 
             account.hourly_per_recipient,
             SendStatus.FREQUENCY_LIMIT,
         ),
-        (Take(f"send:rate:{account.pk}", 1, None), account.send_rate_per_second, SendStatus.OK),
     ]
-
-
-class RateLimited(Exception):
-    """The account's per-second sending rate is exhausted: retry shortly."""
 
 
 def take(account, sender_email: str, recipient: str, *, count_quota: bool = True) -> SendStatus:
     """Take one unit of each limit for one recipient.
 
     Returns SendStatus.OK, or the status of the first limit that refused it
-    (having given back what it took). Raises RateLimited when the per-second
-    rate is exhausted, which is a temporary condition for the whole request.
+    (having given back what it took).
     """
     limits = [
         entry
@@ -63,10 +67,19 @@ def take(account, sender_email: str, recipient: str, *, count_quota: bool = True
     for (_, limit, refusal), total in zip(limits, totals, strict=True):
         if total > limit:
             give_back([t for t, _, _ in limits])
-            if refusal == SendStatus.OK:
-                raise RateLimited
             return refusal
     return SendStatus.OK
+
+
+def pace(account, count: int, now: datetime) -> tuple[datetime, timedelta]:
+    """(when the first of `count` deliveries accepted at `now` may go, the gap between
+    them): the account's rate, held across every request and process."""
+    gap = timedelta(seconds=1) / max(1, account.send_rate_per_second)
+    micro = timedelta(microseconds=1)
+    start = ratelimit.schedule(
+        f"send:pace:{account.pk}", count, gap // micro, now_us=(now - EPOCH) // micro
+    )
+    return EPOCH + start * micro, gap
 
 
 def give_back(taken) -> None:

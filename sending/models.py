@@ -30,6 +30,21 @@ class EventType(models.TextChoices):
     SPAMREPORT = "spamreport", "Spam report"
 
 
+class BounceType(models.TextChoices):
+    """Hard: the address will never take mail. Soft: the refusal may pass (a full
+    mailbox, a policy or reputation refusal, a deferral that expired)."""
+
+    HARD = "hard", "Hard"
+    SOFT = "soft", "Soft"
+
+
+class BounceCategory(models.TextChoices):
+    MAILBOX = "mailbox", "Bad mailbox"
+    POLICY = "policy", "Policy or reputation"
+    FULL = "full", "Mailbox full"
+    OTHER = "other", "Other"
+
+
 class SendStatus(models.IntegerChoices):
     """Tencent's SendStatus codes: why the service itself did or did not send."""
 
@@ -130,6 +145,10 @@ class Delivery(models.Model):
     claim_token = models.CharField(max_length=32, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_reply = models.TextField(blank=True)
+    # Of a bounced Delivery: only hard mailbox bounces blame the address (and count
+    # toward suspension); policy refusals and full mailboxes do not.
+    bounce_type = models.CharField(max_length=4, choices=BounceType.choices, blank=True)
+    bounce_category = models.CharField(max_length=7, choices=BounceCategory.choices, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

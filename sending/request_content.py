@@ -26,15 +26,20 @@ def check_subject(subject, filled: bool = False) -> str:
     subject = subject if isinstance(subject, str) else ""
     if has_control(subject):
         raise ApiError(
-            "InvalidParameterValue", "Subject must not contain line breaks or control characters."
+            "InvalidParameterValue",
+            "Subject must not contain line breaks or control characters.",
+            "Subject",
         )
     if not subject.strip():
-        raise ApiError("InvalidParameterValue.SubjectLengthError", "The subject is empty.")
+        raise ApiError(
+            "InvalidParameterValue.SubjectLengthError", "The subject is empty.", "Subject"
+        )
     if len(subject) > MAX_SUBJECT:
         raise ApiError(
             "InvalidParameterValue.SubjectLengthError",
             f"The subject{' filled from TemplateData' if filled else ''} has {len(subject)} "
             f"characters; it must have 1 to {MAX_SUBJECT}.",
+            "Subject",
         )
     return subject
 
@@ -62,33 +67,42 @@ def template_content(account, template: dict, subject: str) -> Content:
         )
     if found is None:
         raise ApiError(
-            "FailedOperation.InvalidTemplateID", f"There is no template {template_id} of yours."
+            "FailedOperation.InvalidTemplateID",
+            f"There is no template {template_id} of yours.",
+            "Template",
         )
     revision = found.approved
     if revision is None:
         raise ApiError(
             "OperationDenied.TemplateStatusError",
             f"Template {template_id} has no approved version yet.",
+            "Template",
         )
     try:
         data = parse_template_data(template.get("TemplateData"))
     except BadTemplateData as error:
-        raise ApiError("FailedOperation.WrongContentJson", error.message) from error
+        raise ApiError("FailedOperation.WrongContentJson", error.message, "TemplateData") from error
+    body = find_variables(revision.html, revision.text)
     missing = [n for n in find_variables(revision.html, revision.text, subject) if n not in data]
     if missing:
-        raise ApiError("InvalidParameterValue.TemplateDataError", str(MissingVariables(missing)))
+        # Variables only the Subject uses are the Subject's to fix (a typo there).
+        param = "TemplateData" if any(n in body for n in missing) else "Subject"
+        raise ApiError(
+            "InvalidParameterValue.TemplateDataError", str(MissingVariables(missing)), param
+        )
     for name in find_variables(subject):
         if has_control(str(data[name])):
             raise ApiError(
                 "InvalidParameterValue.TemplateDataError",
                 f"The value of {name} fills the Subject: it must not contain line breaks or "
                 "control characters.",
+                f"TemplateData.{name}",
             )
     try:
         html, text = render(revision.html, revision.text, data)
         filled = render("", subject, data)[1]
     except TemplateDataError as error:
-        raise ApiError("FailedOperation.WrongContentJson", str(error)) from error
+        raise ApiError("FailedOperation.WrongContentJson", str(error), "TemplateData") from error
     return Content(
         subject=check_subject(filled, filled=True),
         revision=revision,
@@ -100,21 +114,16 @@ def template_content(account, template: dict, subject: str) -> Content:
 def _simple_part(raw, name: str) -> str:
     if raw is None:
         return ""
+    param, code = f"Simple.{name}", "InvalidParameterValue.EmailContentIsWrong"
     content = decode_base64(raw)
     if content is None:
-        raise ApiError(
-            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} is not valid base64."
-        )
+        raise ApiError(code, f"{param} is not valid base64.", param)
     try:
         part = content.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ApiError(
-            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} is not UTF-8 text."
-        ) from error
+        raise ApiError(code, f"{param} is not UTF-8 text.", param) from error
     if "\x00" in part:
-        raise ApiError(
-            "InvalidParameterValue.EmailContentIsWrong", f"Simple.{name} contains NUL characters."
-        )
+        raise ApiError(code, f"{param} contains NUL characters.", param)
     return part
 
 
@@ -146,4 +155,7 @@ def parse_content(account, params, subject: str) -> Content:
     if template is not None:
         return template_content(account, template, subject)
     html, text = _simple_part(simple.get("Html"), "Html"), _simple_part(simple.get("Text"), "Text")
-    return simple_content(subject, html, text, "Simple has neither Html nor Text.")
+    try:
+        return simple_content(subject, html, text, "Simple has neither Html nor Text.")
+    except ApiError as error:
+        raise ApiError(error.code, error.message, "Simple") from error

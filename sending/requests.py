@@ -1,5 +1,6 @@
 """SendEmail's parameters as a service.SendRequest, each refusal an ApiError with
-Tencent's code. The console's Send page goes through here too.
+Tencent's code. The console's Send page goes through here too: a refusal of one
+parameter names it (ApiError.param), and the page shows it under that field.
 
 Choices where the spec leaves room (the full list is in the module's tests):
 - FromEmailAddress is `addr` or `Alias <addr>` (one space before `<`; a
@@ -54,41 +55,50 @@ def split_mailbox(raw: str, code: str, field: str) -> tuple[str, str]:
     if raw.endswith(">"):
         head, bracket, address = raw[:-1].rpartition("<")
         if not bracket:
-            raise ApiError(code, f"{field}: a > without its <.")
+            raise ApiError(code, f"{field}: a > without its <.", field)
         if head and not head.endswith(" "):
-            raise ApiError(code, f"{field}: put one space between the name and <address>.")
+            raise ApiError(code, f"{field}: put one space between the name and <address>.", field)
         name = head.strip()
         if len(name) >= 2 and name[0] == name[-1] == '"':
             name = name[1:-1]
     if "<" in address or ">" in address:
-        raise ApiError(code, f'{field} must be "address" or "Name <address>".')
+        raise ApiError(code, f'{field} must be "address" or "Name <address>".', field)
     return name, address.strip()
 
 
 def parse_from(account, raw) -> tuple[object, str]:
     """(the account's SenderAddress, display name) of FromEmailAddress."""
+    param = "FromEmailAddress"
     raw = raw if isinstance(raw, str) else ""
     if not raw.strip():
-        raise ApiError("InvalidParameterValue.EmailAddressIsNULL", "FromEmailAddress is empty.")
+        raise ApiError(
+            "InvalidParameterValue.EmailAddressIsNULL", "FromEmailAddress is empty.", param
+        )
     if has_control(raw):
-        raise ApiError("FailedOperation.IncorrectSender", _no_controls("FromEmailAddress"))
+        raise ApiError("FailedOperation.IncorrectSender", _no_controls(param), param)
     code = "FailedOperation.IncorrectSender"
-    name, address = split_mailbox(raw.strip(), code, "FromEmailAddress")
-    name = clean_sender_name(name)
+    name, address = split_mailbox(raw.strip(), code, param)
+    try:
+        name = clean_sender_name(name)
+    except ApiError as error:
+        raise ApiError(error.code, error.message, param) from error
     try:
         local, host = parse_address(address)
     except ApiError as error:
-        raise ApiError(code, f"FromEmailAddress: {error.message}") from error
+        raise ApiError(code, f"FromEmailAddress: {error.message}", param) from error
     email = f"{local}@{host}"
     sender = account.sender_addresses.select_related("domain").filter(email__iexact=email).first()
     if sender is None:
         raise ApiError(
-            "InvalidParameterValue.NoSuchSender", f"{email} is not a sender address of yours."
+            "InvalidParameterValue.NoSuchSender",
+            f"{email} is not a sender address of yours.",
+            param,
         )
     if not sender.domain.is_verified:
         raise ApiError(
             "FailedOperation.NotAuthenticatedSender",
             f"The domain {host} is not verified, so {email} cannot send.",
+            param,
         )
     return sender, name or sender.sender_name
 
@@ -96,17 +106,20 @@ def parse_from(account, raw) -> tuple[object, str]:
 def address(raw, field: str) -> str:
     """One bare address, its domain in IDNA form."""
     if not isinstance(raw, str) or not raw.strip():
-        raise ApiError("InvalidParameterValue.EmailAddressIsNULL", f"{field} has an empty address.")
+        raise ApiError(
+            "InvalidParameterValue.EmailAddressIsNULL", f"{field} has an empty address.", field
+        )
     value = raw.strip()
     if has_control(raw) or len(value) > MAX_ADDRESS or any(c in value for c in ' <>,;"()[]'):
         raise ApiError(
             "InvalidParameterValue.IllegalEmailAddress",
             f"{field}: {value[:100]!r} is not a single valid email address.",
+            field,
         )
     try:
         local, host = parse_address(value)
     except ApiError as error:
-        raise ApiError(error.code, f"{field}: {error.message}") from error
+        raise ApiError(error.code, f"{field}: {error.message}", field) from error
     return f"{local}@{host}"
 
 
@@ -118,6 +131,7 @@ def parse_recipients(params) -> tuple[list[str], list[str], list[str]]:
             raise ApiError(
                 "FailedOperation.TooManyRecipients",
                 f"{field} has {len(raw)} addresses; at most {limit} are allowed.",
+                field,
             )
         lists.append([address(item, field) for item in raw])
     to, cc, bcc = lists
@@ -125,6 +139,7 @@ def parse_recipients(params) -> tuple[list[str], list[str], list[str]]:
         raise ApiError(
             "InvalidParameterValue.EmailAddressIsNULL",
             "Give at least one recipient in Destination, Cc or Bcc.",
+            "Destination",
         )
     shown = {item.lower() for item in to + cc}
     for item in bcc:
@@ -132,6 +147,7 @@ def parse_recipients(params) -> tuple[list[str], list[str], list[str]]:
             raise ApiError(
                 "InvalidParameterValue",
                 f"{item} is in Bcc and also in Destination or Cc: give each address once.",
+                "Bcc",
             )
     return to, cc, bcc
 
@@ -143,12 +159,14 @@ def check_size(content_size: int, attachments) -> int:
         raise ApiError(
             "FailedOperation.AttachContentToolarge",
             f"The attachments have {attached} bytes; at most {limit_mb} MB in all.",
+            "Attachments",
         )
     total = content_size + attached
     if total > MAX_EMAIL_BYTES:
         raise ApiError(
             "FailedOperation.EmailContentToolarge",
             f"The email has {total} bytes with its attachments; at most {limit_mb} MB.",
+            "Attachments",
         )
     return total
 
@@ -159,9 +177,12 @@ def parse_header_from(account, raw) -> tuple[str, str]:
         return "", ""
     code = "InvalidParameterValue.IllegalEmailAddress"
     if has_control(raw):
-        raise ApiError(code, _no_controls("HeaderFrom"))
+        raise ApiError(code, _no_controls("HeaderFrom"), "HeaderFrom")
     name, mailbox = split_mailbox(raw.strip(), code, "HeaderFrom")
-    name = clean_sender_name(name)
+    try:
+        name = clean_sender_name(name)
+    except ApiError as error:
+        raise ApiError(error.code, error.message, "HeaderFrom") from error
     email = address(mailbox, "HeaderFrom")
     host = email.rpartition("@")[2]
     verified = account.sender_domains.verified().values_list("name", flat=True)
@@ -169,6 +190,7 @@ def parse_header_from(account, raw) -> tuple[str, str]:
         raise ApiError(
             "FailedOperation.NotAuthenticatedSender",
             f"HeaderFrom: {host} is not a verified domain of yours (or under one).",
+            "HeaderFrom",
         )
     return email, name
 
@@ -181,11 +203,14 @@ def parse_options(params) -> tuple[str, int]:
         raise ApiError(
             "InvalidParameterValue",
             "Unsubscribe must be 0 (no link) or a language of the link, 1 to 12.",
+            "Unsubscribe",
         )
     trigger_type = params.get("TriggerType", 0)
     if isinstance(trigger_type, bool) or trigger_type not in TRIGGER_TYPES:
         raise ApiError(
-            "InvalidParameterValue", "TriggerType must be 0 (marketing) or 1 (triggered)."
+            "InvalidParameterValue",
+            "TriggerType must be 0 (marketing) or 1 (triggered).",
+            "TriggerType",
         )
     return unsubscribe, trigger_type
 

@@ -5,6 +5,7 @@ every rule holds the same way for each. The caller learns the MessageId only
 after the transaction that wrote the rows has committed.
 """
 
+import itertools
 from dataclasses import dataclass, field
 from email.utils import make_msgid
 
@@ -111,12 +112,9 @@ def accept(account, request: SendRequest) -> Message:
                 )
                 taken_any = taken_any or status == SendStatus.OK
             verdicts.append((address, kind, status))
-    except limits.RateLimited as error:
+    except BaseException:  # the counters failed half-way: what was taken goes back
         _give_back(account, request, verdicts)
-        raise ApiError(
-            "RequestLimitExceeded",
-            f"At most {account.send_rate_per_second} emails per second; retry shortly.",
-        ) from error
+        raise
     if not taken_any:
         # Every recipient refused: answer with the reason of the first.
         code, text = REFUSAL_ERRORS[verdicts[0][2]]
@@ -141,6 +139,10 @@ def _give_back(account, request, verdicts) -> None:
 
 def _write(account, request, verdicts) -> Message:
     now = timezone.now()
+    # The account's rate: this request's deliveries queue behind what is booked already.
+    accepted = sum(status == SendStatus.OK for _, _, status in verdicts)
+    first, gap = limits.pace(account, accepted, now)
+    due = (first + gap * i for i in itertools.count())
     with transaction.atomic():
         message = Message.objects.create(
             account=account,
@@ -184,7 +186,7 @@ def _write(account, request, verdicts) -> Message:
                 simulated=simulator.is_simulated(address),
                 kind=kind,
                 created_at=now,
-                next_attempt_at=now if status == SendStatus.OK else None,
+                next_attempt_at=next(due) if status == SendStatus.OK else None,
                 send_status=status,
                 status=DeliveryStatus.QUEUED if status == SendStatus.OK else DeliveryStatus.DROPPED,
             )

@@ -1,10 +1,12 @@
 """Suspension of accounts whose mail bounces too much.
 
 The seed: sending stops when the share of an account's recent recipients that
-ended on the blocklist reaches 8%. A recipient ends there by a hard bounce (a
-Delivery that ends `bounced`); counting the deliveries rather than the
-blocklist entries keeps an account from lowering its share by removing the
-entries its mail caused. Suspended until support staff lift it.
+ended on the blocklist reaches 8%. A recipient ends there by a hard bounce of a
+bad mailbox (5.1.x: no such user, no such domain); a policy or reputation
+refusal of our mail (5.7.x) or a full mailbox (5.2.2) is a soft bounce and is
+not the address's fault, so it does not count. Counting the deliveries rather
+than the blocklist entries keeps an account from lowering its share by removing
+the entries its mail caused. Suspended until support staff lift it.
 """
 
 from datetime import timedelta
@@ -14,7 +16,14 @@ from django.utils import timezone
 
 from accounts.models import Account
 
-from .models import Delivery, DeliveryStatus
+from .models import BounceCategory, BounceType, Delivery, DeliveryStatus
+
+# The bounces that blocklist an address, and so count toward suspension.
+HARD_MAILBOX = {
+    "status": DeliveryStatus.BOUNCED,
+    "bounce_type": BounceType.HARD,
+    "bounce_category": BounceCategory.MAILBOX,
+}
 
 
 def bounce_share(account, now=None) -> tuple[int, int]:
@@ -27,9 +36,7 @@ def bounce_share(account, now=None) -> tuple[int, int]:
         account=account, created_at__gte=since, simulated=False
     ).exclude(status=DeliveryStatus.DROPPED)
     total = deliveries.values("recipient").distinct().count()
-    bounced = (
-        deliveries.filter(status=DeliveryStatus.BOUNCED).values("recipient").distinct().count()
-    )
+    bounced = deliveries.filter(**HARD_MAILBOX).values("recipient").distinct().count()
     return total, bounced
 
 
@@ -58,9 +65,7 @@ def evaluate(account, now=None) -> bool:
 def evaluate_all(now=None) -> int:
     now = now or timezone.now()
     since = now - timedelta(days=settings.SES_SUSPEND_WINDOW_DAYS)
-    bounced = Delivery.objects.filter(
-        created_at__gte=since, status=DeliveryStatus.BOUNCED, simulated=False
-    )
+    bounced = Delivery.objects.filter(created_at__gte=since, simulated=False, **HARD_MAILBOX)
     accounts = Account.objects.filter(
         sending_suspended=False, is_active=True, pk__in=bounced.values("account")
     )

@@ -15,20 +15,8 @@ from templates_app.variables import render as render_template
 
 from . import service
 from .forms import POLICY, SUBJECT_ADVICE, LogFilterForm, SendForm
-from .models import Delivery, DeliveryStatus, Event, EventType, Message, Source
+from .models import BounceCategory, Delivery, DeliveryStatus, Message, Source
 from .requests import parse_send_email
-
-
-def _chosen_template(request):
-    """The approved template picked so far (from the form or ?template=), or None."""
-    pk = request.POST.get("template") or request.GET.get("template")
-    if not (pk and str(pk).isdigit()):
-        return None
-    return (
-        EmailTemplate.objects.filter(account=request.account, pk=pk, approved__isnull=False)
-        .select_related("approved")
-        .first()
-    )
 
 
 def _params(form) -> dict:
@@ -56,28 +44,29 @@ def _params(form) -> dict:
     return params
 
 
+def _send_form(request):
+    account = request.account
+    if request.method != "POST":
+        return SendForm(account=account, initial={"template": request.GET.get("template")})
+    if "choose" in request.POST:
+        # Another template chosen without JavaScript: the same form again with
+        # everything typed, its variables the new template's, and no errors yet.
+        if request.FILES:
+            messages.info(request, "Choose the attachments again: a browser cannot keep them.")
+        return SendForm(account=account, initial=request.POST.dict())
+    return SendForm(request.POST, request.FILES, account=account)
+
+
 @operator_required
 def send(request):
     account = request.account
-    template = _chosen_template(request)
-    variables = template.approved.variables if template else []
-    initial = {"template": template.pk} if template else {}
-    form = SendForm(
-        request.POST or None,
-        request.FILES or None,
-        account=account,
-        variables=variables,
-        initial=initial,
-    )
+    form = _send_form(request)
     preview = None
-    if request.method == "POST" and form.is_valid():
-        chosen = form.cleaned_data["template"]
-        if chosen.pk != getattr(template, "pk", None):
-            return redirect(f"{request.path}?template={chosen.pk}")
+    if form.is_bound and form.is_valid():
         try:
             send_request = parse_send_email(account, _params(form))
             if "preview" in request.POST:
-                revision = chosen.approved
+                revision = form.cleaned_data["template"].approved
                 html, text = render_template(revision.html, revision.text, form.template_data())
                 preview = {"html": html, "text": text}
             else:
@@ -86,16 +75,23 @@ def send(request):
                 messages.success(request, f"Accepted: MessageId {message.message_id}.")
                 return redirect("sending:message", message.pk)
         except (ApiError, TemplateDataError) as error:
-            form.add_error(None, getattr(error, "message", str(error)))
+            form.add_refusal(error)
     context = {
         "form": form,
-        "template": template,
         "preview": preview,
         "subject_advice": SUBJECT_ADVICE,
         "can_send": form.fields["sender"].queryset.exists()
         and form.fields["template"].queryset.exists(),
     }
     return render(request, "sending/send.html", context)
+
+
+@operator_required
+def send_variables(request, pk):
+    """The variable fields of one approved template, for the Send page's script."""
+    template = owned_or_404(request, EmailTemplate.objects.exclude(approved=None), pk=pk)
+    form = SendForm(account=request.account, initial={"template": template.pk})
+    return render(request, "sending/_send_variables.html", {"form": form})
 
 
 @operator_required
@@ -133,8 +129,7 @@ def message_log(request):
 
 def policy_refusals(deliveries):
     """The bounced Deliveries whose bounce was a policy or reputation refusal."""
-    flagged = Event.objects.filter(type=EventType.BOUNCE, detail__policy=True)
-    return deliveries.filter(status=DeliveryStatus.BOUNCED, pk__in=flagged.values("delivery_id"))
+    return deliveries.filter(status=DeliveryStatus.BOUNCED, bounce_category=BounceCategory.POLICY)
 
 
 def timeline(delivery) -> list[tuple]:

@@ -2,7 +2,12 @@
 
 Fernet (AES-128-CBC + HMAC-SHA256) with keys from SES_ENCRYPTION_KEYS. The
 first key encrypts; all keys decrypt, so a new key can be put in front and the
-old ones retired once `rotate_secrets` has re-encrypted the rows.
+old ones retired once the rows have been re-encrypted (`rotate`).
+
+A secret written under other keys (a command run without the service's
+environment, a lost key) cannot be decrypted: `decrypt` raises
+UndecryptableSecret naming it, for its caller to refuse or defer cleanly, and
+the apps' system checks list every such row.
 """
 
 import base64
@@ -12,7 +17,17 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "fallback_key_in_use"]
+__all__ = [
+    "UndecryptableSecret",
+    "can_decrypt",
+    "decrypt",
+    "encrypt",
+    "fallback_key_in_use",
+]
+
+
+class UndecryptableSecret(Exception):
+    """No configured key decrypts a stored secret; the message names the secret."""
 
 
 def fallback_key_in_use() -> bool:
@@ -38,8 +53,23 @@ def encrypt(plaintext: str) -> str:
     return _current().encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str) -> str:
-    return _current().decrypt(token.encode()).decode()
+def decrypt(token: str, what: str = "a stored secret") -> str:
+    """The plaintext of `token`; UndecryptableSecret("<what> cannot be decrypted ...")."""
+    try:
+        return _current().decrypt(token.encode()).decode()
+    except InvalidToken as error:
+        raise UndecryptableSecret(
+            f"{what} cannot be decrypted with the configured SES_ENCRYPTION_KEYS "
+            "(it was encrypted under other keys)"
+        ) from error
+
+
+def can_decrypt(token: str) -> bool:
+    try:
+        _current().decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def rotate(token: str) -> str:

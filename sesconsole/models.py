@@ -20,3 +20,13 @@ class RateWindow(models.Model):
 
     def __str__(self):
         return f"{self.name}@{self.started}={self.count}"
+
+
+class PaceCursor(models.Model):
+    """When a paced stream's next unit may go (ratelimit.schedule), without Redis."""
+
+    name = models.CharField(max_length=200, unique=True)
+    next_at = models.BigIntegerField(help_text="Unix time in microseconds")
+
+    def __str__(self):
+        return f"{self.name}@{self.next_at}"

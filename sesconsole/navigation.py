@@ -53,10 +53,23 @@ def _resolved():
     return tuple(groups)
 
 
+def _matches(path: str, url: str, urls) -> bool:
+    """Whether `path` is the page at `url` or one under it.
+
+    A URL that begins other entries' URLs (the Overview's /console/ begins them
+    all) stands for its own page only: else every page without an entry of its
+    own, such as Members, would light up the Overview.
+    """
+    if path == url:
+        return True
+    return path.startswith(url) and not any(o != url and o.startswith(url) for o in urls)
+
+
 def console_navigation(request):
     groups = _resolved()
-    # The longest URL that prefixes the path is the page we are on.
-    prefixes = [url for _, links in groups for _, url in links if request.path.startswith(url)]
+    urls = [url for _, links in groups for _, url in links]
+    # The longest URL that matches the path is the page we are on.
+    prefixes = [url for url in urls if _matches(request.path, url, urls)]
     current = max(prefixes, key=len, default=None)
     return [
         {

@@ -1,7 +1,10 @@
-"""Fixed-window rate counters shared by every process of the service.
+"""Fixed-window rate counters and paced schedules shared by every process of the service.
 
 `hit(key, limit, period)` counts one event and says whether it is within the
-limit. Counting is atomic across processes and hosts: Redis INCR when
+limit. `schedule(key, count, interval)` books `count` units of a stream that
+may run one unit per `interval` seconds and says when the first may go: a
+virtual clock that never falls behind the present (GCRA without the burst).
+Both are atomic across processes and hosts: Redis (INCR, a script) when
 REDIS_URL is set, otherwise one INSERT ... ON CONFLICT DO UPDATE on the
 database (which the embedded SQLite default serialises).
 """
@@ -122,9 +125,56 @@ def hit(key: str, limit: int, period: int = 1, now: float | None = None) -> bool
 
 
 def prune(now: float | None = None) -> int:
-    """Delete the database windows that have ended."""
-    from .models import RateWindow
+    """Delete the database windows that have ended, and schedules long idle."""
+    from .models import PaceCursor, RateWindow
 
     now = time.time() if now is None else now
     deleted, _ = RateWindow.objects.filter(expires__lt=int(now)).delete()
-    return deleted
+    idle, _ = PaceCursor.objects.filter(next_at__lt=int((now - 3600) * 1_000_000)).delete()
+    return deleted + idle
+
+
+# The cursor moves to max(cursor, now) + span and answers where it started, in one step;
+# it is kept until a minute after the time booked last. Times are integer microseconds
+# (exact in Lua's doubles for the next few centuries).
+_SCHEDULE_LUA = """
+local now = tonumber(ARGV[1])
+local span = tonumber(ARGV[2])
+local start = tonumber(redis.call('GET', KEYS[1]) or '0')
+if start < now then start = now end
+local keep = math.floor((start + span - now) / 1000) + 60000
+redis.call('SET', KEYS[1], string.format('%d', start + span), 'PX', keep)
+return string.format('%d', start)
+"""
+
+
+@cache
+def _schedule_script(url):
+    return _redis(url).register_script(_SCHEDULE_LUA)
+
+
+def schedule(key: str, count: int, interval_us: int, now_us: int | None = None) -> int:
+    """Book `count` units of the stream `key`, one per `interval_us` microseconds; the
+    unix time in microseconds at which the first may go (the others follow at
+    `interval_us` each).
+
+    The stream's cursor never lags the present, so an idle stream starts at once and a
+    busy one queues behind what was booked before.
+    """
+    now_us = time.time_ns() // 1000 if now_us is None else now_us
+    span_us = max(0, count) * interval_us
+    if settings.REDIS_URL:
+        name = f"{settings.SES_REDIS_PREFIX}:pace:{key}"
+        script = _schedule_script(settings.REDIS_URL)
+        return int(script(keys=[name], args=[now_us, span_us]))
+    from .models import PaceCursor
+
+    table = connection.ops.quote_name(PaceCursor._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, next_at) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (name) DO UPDATE SET next_at = CASE WHEN {table}.next_at > %s "
+            f"THEN {table}.next_at ELSE %s END + %s RETURNING next_at",
+            [key, now_us + span_us, now_us, now_us, span_us],
+        )
+        return int(cursor.fetchone()[0]) - span_us

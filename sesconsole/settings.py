@@ -97,6 +97,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the timeout, and worker processes started by tests must see the data.
     # The process id keeps concurrent test runs apart.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-sesconsole-{os.getpid()}.sqlite3")}
+elif env.bool("SES_DB_POOL", default=False):
+    # The web process serves ASGI (sesconsole/asgi.py turns this on): Django runs
+    # each request in a thread of its own, so a persistent connection would stay
+    # behind with a finished thread and every request would open another, until
+    # PostgreSQL refuses more clients. A pool per process keeps them bounded and
+    # reused instead; Django requires CONN_MAX_AGE 0 with it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("SES_DB_POOL_SIZE", default=10),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -201,6 +213,8 @@ SES_API_MAX_BODY = 8 * 1024 * 1024
 # Every DNS lookup of the service (domain verification, MX routing) asks these
 # servers ("host:port", comma-separated); empty: the system's resolvers.
 SES_DNS_NAMESERVERS = env.list("SES_DNS_NAMESERVERS", default=[])
+# Where the system's resolvers are read from when SES_DNS_NAMESERVERS is empty.
+SES_DNS_RESOLV_CONF = env.str("SES_DNS_RESOLV_CONF", default="/etc/resolv.conf")
 SES_DNS_TIMEOUT = env.float("SES_DNS_TIMEOUT", default=3.0)
 SES_DNS_TRIES = env.int("SES_DNS_TRIES", default=2)
 # What sender domains must publish: MX to the bounce host, SPF include.

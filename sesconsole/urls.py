@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from sesconsole.api.views import gateway
 from sesconsole.views import healthz
@@ -14,6 +17,13 @@ urlpatterns = [
     path("", gateway, name="api"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever a page links. Lazy: the manifest
+    # storage names the hashed file only once collectstatic has run.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("favicon.ico"), permanent=True),
+        name="favicon",
+    ),
     path("", include("accounts.urls")),
     path("console/", include("domains.urls")),
     path("console/templates/", include("templates_app.urls")),

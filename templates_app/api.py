@@ -59,7 +59,7 @@ def decode_content(content: dict) -> tuple[str, str]:
 def get_template(account, template_id: int) -> EmailTemplate:
     """The account's template, or TemplateNotExist (also for another account's ID).
 
-    An ID beyond the database's 64-bit range finds nothing (Django's integer lookups).
+    IDs beyond the database's 64-bit range never get here: the gateway refuses them.
     """
     template = (
         EmailTemplate.objects.filter(account=account, pk=template_id)

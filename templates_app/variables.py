@@ -116,6 +116,14 @@ def parse_template_data(raw: str) -> dict:
         data = json.loads(raw, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
         raise BadTemplateData(f"TemplateData is not valid JSON: {error.msg}.") from error
+    except BadTemplateData:  # NaN or Infinity, refused by _refuse_constant
+        raise
+    except (ValueError, RecursionError) as error:
+        # JSON that Python will not build: an integer of more than 4300 digits,
+        # nesting deeper than the interpreter's recursion limit.
+        raise BadTemplateData(
+            "TemplateData cannot be read: it has a number too long or nesting too deep."
+        ) from error
     if not isinstance(data, dict):
         raise BadTemplateData(
             f'TemplateData must be a JSON object such as {{"name": "Ana"}}, not {_describe(data)}.'

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from accounts.models import Account, ApiKey, Membership, User
-from tests.dnsserver import dns_zone  # noqa: F401
+from tests.dnsserver import dns_zone, system_dns  # noqa: F401
 from tests.sdk import sdk_endpoint, ses_client  # noqa: F401
 from tests.smtpservers import silent_server, smtp_server, tls_ca  # noqa: F401
 from tests.tc3 import envelope, tc3_headers

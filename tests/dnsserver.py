@@ -14,6 +14,7 @@ The zone may be changed while it serves.
 from __future__ import annotations
 
 import errno
+import random
 import socketserver
 import struct
 import threading
@@ -272,6 +273,38 @@ def dns_zone(settings):
     """A running DnsTestServer that SES_DNS_* settings point at, with short timeouts."""
     zone = DnsTestServer().start()
     settings.SES_DNS_NAMESERVERS = [zone.address]
+    settings.SES_DNS_TIMEOUT = 0.5
+    settings.SES_DNS_TRIES = 2
+    try:
+        yield zone
+    finally:
+        zone.stop()
+
+
+@pytest.fixture
+def system_dns(settings, tmp_path):
+    """A DnsTestServer reached as a real host reaches its resolvers: SES_DNS_NAMESERVERS
+    unset, the server named in a resolv.conf file, answering on port 53.
+
+    resolv.conf cannot name a port, so the server listens on port 53 of a random
+    loopback address (127.0.0.0/8 is all loopback on Linux), which needs root: CI
+    runs as root and requires it (SES_TEST_REQUIRE=port53).
+    """
+    from tests.conftest import need
+
+    host = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
+    zone = DnsTestServer(host=host, port=53)
+    try:
+        zone.start()
+    except OSError as error:
+        if error.errno in (errno.EACCES, errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+            need("port53", False, f"cannot serve DNS on {host}:53 here: {error}")
+        raise
+    resolv_conf = tmp_path / "resolv.conf"
+    # What a real one holds besides the server: a search list, which lookups must ignore.
+    resolv_conf.write_text(f"search example.net\nnameserver {host}\noptions timeout:5\n")
+    settings.SES_DNS_NAMESERVERS = []
+    settings.SES_DNS_RESOLV_CONF = str(resolv_conf)
     settings.SES_DNS_TIMEOUT = 0.5
     settings.SES_DNS_TRIES = 2
     try:

@@ -11,16 +11,16 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from sesconsole import ratelimit
 
-from ..models import Delivery, DeliveryStatus
+from ..models import Delivery
 from . import claim
+from .claim import DUE
 
 logger = logging.getLogger(__name__)
-
-DUE = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 
 # With Redis, a destination has at most one task waiting in the queue: a task
@@ -32,6 +32,15 @@ PENDING_SECONDS = 30
 
 def _pending_key(domain: str) -> str:
     return f"{settings.SES_REDIS_PREFIX}:deliver-pending:{domain}"
+
+
+def _paced_key(domain: str) -> str:
+    return f"{settings.SES_REDIS_PREFIX}:deliver-paced:{domain}"
+
+
+# A paced backlog is taken in steps of at least this long: a task a second carries a
+# second's worth of the account's rate in one session, rather than a task per message.
+PACED_STEP = 1.0
 
 
 def publish(domains, *, dedupe: bool = True) -> None:
@@ -57,7 +66,33 @@ def started(domain: str) -> None:
     """A delivery task for `domain` has started: later work needs a new task."""
     client = ratelimit.redis_client()
     if client is not None:
-        client.delete(_pending_key(domain))
+        client.delete(_pending_key(domain), _paced_key(domain))
+
+
+def publish_when_due(domain: str, now=None) -> None:
+    """A task for when `domain`'s next delivery is due, if that is sooner than the sweep.
+
+    Acceptance paces an account's deliveries (sending.limits.pace): they are due one
+    after another, a fraction of a second apart, and the task that found nothing due
+    yet must not leave them to the sweep.
+    """
+    from ..tasks import deliver_domain
+
+    now = now or timezone.now()
+    due = Delivery.objects.filter(domain=domain, status__in=DUE).aggregate(
+        first=Min("next_attempt_at")
+    )["first"]
+    if due is None:
+        return
+    wait = max((due - now).total_seconds(), PACED_STEP)
+    if wait > settings.SES_DELIVERY_SWEEP_SECONDS:
+        return  # the sweep publishes it in time
+    client = ratelimit.redis_client()
+    if client is not None and not client.set(
+        _paced_key(domain), 1, nx=True, px=int(wait * 1000) + 1000
+    ):
+        return
+    deliver_domain.apply_async((domain,), countdown=wait)
 
 
 def publish_on_commit(domains) -> None:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from django.conf import settings
 
 from domains.models import SenderDomain
+from sesconsole.crypto import UndecryptableSecret
 
 from .. import mime, routing, simulator
 from ..dkim_sign import Signer, SigningError
@@ -44,6 +45,7 @@ def deliver(domain: str, *, budget: float | None = None) -> int:
     while True:
         token, batch = claim.claim(domain, settings.SES_DELIVERY_BATCH)
         if not batch:
+            dispatch.publish_when_due(domain)
             return finished
         if first and len(batch) == settings.SES_DELIVERY_BATCH:
             dispatch.publish([domain])
@@ -77,9 +79,9 @@ class Batch:
         self.attachments = defaultdict(list)
         for attachment in Attachment.objects.filter(message_id__in=ids).order_by("pk"):
             self.attachments[attachment.message_id].append(attachment)
-        # message pk -> (signed bytes or None, sender domain, why not)
-        self.prepared: dict[int, tuple[bytes | None, str, str]] = {}
-        self.signers: dict[str, Signer | SigningError] = {}
+        # message pk -> (signed bytes or None, sender domain, the outcome when not built)
+        self.prepared: dict[int, tuple[bytes | None, str, Outcome | None]] = {}
+        self.signers: dict[str, Signer | SigningError | UndecryptableSecret] = {}
 
     def run(self) -> int:
         route = routing.route(self.domain)
@@ -107,8 +109,9 @@ class Batch:
 
     # Building and signing, once per message.
 
-    def _prepare(self, delivery) -> tuple[bytes | None, str, str]:
-        """(signed message or None, the sender's domain, why it could not be built)."""
+    def _prepare(self, delivery) -> tuple[bytes | None, str, Outcome | None]:
+        """(signed message, the sender's domain, None), or (None, the domain, the outcome
+        of a message that cannot be built now: dropped, or deferred for a fault of ours)."""
         message = delivery.message
         if message.pk not in self.prepared:
             self.prepared[message.pk] = self._build(message)
@@ -119,14 +122,17 @@ class Batch:
         try:
             raw = mime.build(message, self.attachments[message.pk], self.recipients[message.pk])
         except mime.BuildError as error:
-            return None, sender_domain, str(error)
+            return None, sender_domain, dropped(str(error))
         signer = self._signer(message, sender_domain)
+        if isinstance(signer, UndecryptableSecret):
+            # The operator can fix the keys; the mail waits for that, with the reason.
+            return None, sender_domain, unusable_key(signer)
         if isinstance(signer, SigningError):
-            return None, sender_domain, f"Cannot DKIM-sign: {signer}"
+            return None, sender_domain, dropped(f"Cannot DKIM-sign: {signer}")
         try:
-            return signer.sign(raw) + raw, sender_domain, ""
+            return signer.sign(raw) + raw, sender_domain, None
         except SigningError as error:
-            return None, sender_domain, f"Cannot DKIM-sign: {error}"
+            return None, sender_domain, dropped(f"Cannot DKIM-sign: {error}")
 
     def _signer(self, message, name: str):
         if name not in self.signers:
@@ -139,14 +145,17 @@ class Batch:
                 self.signers[name] = Signer.for_domain(domain)
             except SigningError as error:
                 self.signers[name] = error
+            except UndecryptableSecret as error:
+                logger.error("%s: mail from %s is deferred until it can be.", error, name)
+                self.signers[name] = error
         return self.signers[name]
 
     # The three routes.
 
     def _simulate(self, delivery) -> int:
-        data, _, why = self._prepare(delivery)
+        data, _, failure = self._prepare(delivery)
         if data is None:
-            return self._drop(delivery, why)
+            return self._record(delivery, [Try(failure)])
         started = time.monotonic()
         outcome, extra = simulate(delivery)
         tries = [Try(outcome, "simulator", "", None, None, _elapsed_ms(started))]
@@ -160,9 +169,9 @@ class Batch:
         return self._record(delivery, [Try(outcome)])
 
     def _send(self, delivery, connection: Connection) -> int:
-        data, sender_domain, why = self._prepare(delivery)
+        data, sender_domain, failure = self._prepare(delivery)
         if data is None:
-            return self._drop(delivery, why)
+            return self._record(delivery, [Try(failure)])
         session = connection.session()
         failures = connection.take_failures()
         if session is None:
@@ -178,9 +187,6 @@ class Batch:
         if outcome is None:  # cannot happen with one recipient; never lose the delivery
             outcome = Outcome("deferred", False, "other", None, "", "no reply for the recipient")
         return self._record(delivery, [*failures, connection.try_(outcome, _elapsed_ms(started))])
-
-    def _drop(self, delivery, why: str) -> int:
-        return self._record(delivery, [Try(dropped(why))])
 
     def _record(self, delivery, tries, extra=None) -> int:
         return int(record(delivery, self.token, tries, extra) is not None)
@@ -255,6 +261,10 @@ class Connection:
         if self.current is not None:
             connections.put(self.key, self.current)
             self.current = None
+
+
+def unusable_key(error: UndecryptableSecret) -> Outcome:
+    return Outcome("deferred", False, "other", None, "4.3.0", f"{error}; will retry")
 
 
 def _source_address():

@@ -28,7 +28,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .. import blocklist
-from ..models import Attempt, Delivery, DeliveryStatus, Event, EventType
+from ..models import (
+    Attempt,
+    BounceCategory,
+    BounceType,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    EventType,
+)
 from ..smtp_replies import Outcome
 from . import pgwrite
 
@@ -97,19 +105,22 @@ def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None
     if status == DeliveryStatus.DEFERRED and expired(delivery, now):
         status = DeliveryStatus.BOUNCED
         hours = settings.SES_DELIVERY_EXPIRY_HOURS
-        detail |= {"bounce_type": "soft", "expired": True}
+        detail |= {"expired": True}
         detail["reason"] = f"Gave up after {hours:g} hours: {fields['last_reply']}"
         fields["last_reply"] = detail["reason"]
+        fields |= bounce_columns(final, expired=True)
     elif status == DeliveryStatus.DEFERRED:
         fields["next_attempt_at"] = now + retry_delay(attempt)
         detail["next_attempt_at"] = fields["next_attempt_at"].isoformat()
     elif status == DeliveryStatus.BOUNCED:
-        detail["bounce_type"] = "hard" if final.hard else "soft"
+        fields |= bounce_columns(final)
     elif status == DeliveryStatus.DELIVERED:
         fields["delivered_at"] = now
     if extra:
         detail |= extra.detail
     fields["status"] = status
+    if status == DeliveryStatus.BOUNCED:
+        detail["bounce_type"] = fields["bounce_type"]
     attempts = [_attempt(delivery, t, now) for t in tries]
     events = [Event(delivery=delivery, type=EVENT_FOR[status], created_at=now, detail=detail)]
     for offset, (event_type, event_detail) in enumerate(extra.events if extra else (), 1):
@@ -117,7 +128,7 @@ def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None
         events.append(
             Event(delivery=delivery, type=event_type, created_at=moment, detail=event_detail)
         )
-    blocks = _blocklists(delivery, status, final)
+    blocks = _blocklists(delivery, fields)
     if connection.vendor == "postgresql" and not blocks:
         if not pgwrite.write_outcome(delivery.pk, token, fields, attempts, events):
             return None
@@ -139,11 +150,21 @@ def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None
     return status
 
 
-def _blocklists(delivery, status, final: Outcome) -> bool:
+def bounce_columns(final: Outcome, *, expired: bool = False) -> dict:
+    """Delivery.bounce_type and bounce_category of a bounce whose last reply was `final`."""
+    category = final.category if final.category in BounceCategory.values else "other"
+    hard = final.hard and not expired
+    return {
+        "bounce_type": BounceType.HARD if hard else BounceType.SOFT,
+        "bounce_category": BounceCategory(category),
+    }
+
+
+def _blocklists(delivery, fields: dict) -> bool:
+    """A hard mailbox bounce puts the address on the platform blocklist."""
     return (
-        status == DeliveryStatus.BOUNCED
-        and final.hard
-        and final.category == "mailbox"
+        fields.get("bounce_type") == BounceType.HARD
+        and fields.get("bounce_category") == BounceCategory.MAILBOX
         and not delivery.simulated
     )
 

@@ -355,8 +355,9 @@ def _options(own: dict[str, str]) -> tuple[str, int]:
 
 
 # What the email package may raise on input it cannot make sense of (it has had bugs
-# that raise IndexError and the like on crafted headers). Database errors are none of
-# these: they stay temporary (451).
+# that raise IndexError and the like on crafted headers). Caught only around its own
+# parsing (`_read`): the same errors from our code are bugs, answered 451 so that the
+# client retries once they are fixed, never a permanent refusal of valid mail.
 _UNPARSEABLE = (
     email.errors.MessageError,
     ValueError,
@@ -368,22 +369,39 @@ _UNPARSEABLE = (
 )
 
 
+def _read(data: bytes) -> EmailMessage:
+    """The parsed message, with everything the email package parses lazily (headers on
+    access, bodies on decoding, attached messages on writing) parsed now: its failures
+    are the message's, and later reads repeat work that has succeeded."""
+    message = BytesParser(policy=POLICY).parsebytes(data)
+    message.get_body(("plain",))
+    message.get_body(("html",))
+    for part in message.walk():
+        for _name, value in part.items():
+            str(value)
+        part.get_content_type()
+        part.get_filename()
+        if part.get_content_maintype() == "message":
+            part.as_bytes(policy=POLICY)
+        elif not part.is_multipart():
+            part.get_payload(decode=True)
+    return message
+
+
 def parse_submission(account, sender, recipients: list[str], data: bytes) -> SendRequest:
     """The SendRequest of a message submitted by `sender` (authenticated) to the envelope
     `recipients`. Raises Refused, or ApiError for a rule shared with the API."""
+    if _BARE.search(data):
+        raise _malformed("The message has a bare CR or LF: lines must end with CR LF (RFC 5321)")
     try:
-        return _parse(account, sender, recipients, data)
-    except (Refused, ApiError):
-        raise
+        message = _read(data)
     except _UNPARSEABLE as error:
         log.warning("a message from %s could not be parsed", sender.email, exc_info=True)
         raise _malformed("The message cannot be parsed as RFC 5322 and MIME") from error
+    return _request(account, sender, recipients, message)
 
 
-def _parse(account, sender, recipients, data) -> SendRequest:
-    if _BARE.search(data):
-        raise _malformed("The message has a bare CR or LF: lines must end with CR LF (RFC 5321)")
-    message = BytesParser(policy=POLICY).parsebytes(data)
+def _request(account, sender, recipients, message: EmailMessage) -> SendRequest:
     single = _check_header_block(message)
     from_name = _from(message, sender)
     to, cc, bcc = _recipients(message, recipients)

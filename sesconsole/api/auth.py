@@ -7,6 +7,7 @@ the raw query string and the headers named in SignedHeaders, nothing rebuilt.
 
 import hashlib
 import hmac
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -16,8 +17,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 
 from accounts.models import ApiKey
+from sesconsole import crypto
 
 from .errors import ApiError, invalid_parameter, missing_parameter
+
+logger = logging.getLogger(__name__)
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "ses"
@@ -177,8 +181,15 @@ def authenticate(request, body: bytes):
         key = ApiKey.objects.usable().select_related("account").filter(secret_id=secret_id).first()
         if key is None:
             return None
+        try:
+            secret = key.secret_key
+        except crypto.UndecryptableSecret as error:
+            # The operator's misconfiguration, not the client's: one clear line, and
+            # the client learns only that the key is not usable.
+            logger.error("%s: its requests are refused as SecretIdNotFound.", error)
+            return None
         found["key"] = key
-        return key.secret_key
+        return secret
 
     verify_tc3(
         method=request.method,

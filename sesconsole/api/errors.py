@@ -23,9 +23,12 @@ DEFAULT_MESSAGES = {
 class ApiError(Exception):
     """An error returned to the API client as `{"Error": {"Code", "Message"}}`."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", param: str | None = None):
         self.code = code
         self.message = message or DEFAULT_MESSAGES.get(code, code)
+        # The request parameter refused, where one is ("Destination"): the
+        # console shows the message under that parameter's form field.
+        self.param = param
         super().__init__(f"{self.code}: {self.message}")
 
     def as_dict(self) -> dict:

@@ -11,8 +11,9 @@ def page_slice(params: dict, *, require_limit: bool = False) -> slice:
     Limit is at most 100 (FailedOperation.InvalidLimit, as the spec's error
     says); absent or 0, it means all the rest, as the official example of
     ListEmailTemplates sends Limit 0. `require_limit`: the action needs a
-    positive Limit (GetSendEmailStatus). Negative values are refused by the
-    gateway already: the spec types both as unsigned.
+    positive Limit (GetSendEmailStatus). The gateway has already refused
+    negative values (the spec types both as unsigned) and values beyond
+    2**63 - 1, which SQL's OFFSET cannot take.
     """
     offset, limit = params.get("Offset") or 0, params.get("Limit") or 0
     if require_limit and limit < 1:

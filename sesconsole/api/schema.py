@@ -31,7 +31,16 @@ SCALAR_MEMBERS = {
     "bool": "bool",
 }
 FIELD_TYPES = {"string", "int", "bool", "list", "object"}
-INT_RANGES = {"uint64": (0, 2**64 - 1), "int64": (-(2**63), 2**63 - 1)}
+# Every integer the API takes is stored in, or compared with, a column of at
+# most signed 64 bits (IDs are BigAutoField; Offset goes to SQL's OFFSET), so
+# uint64 stops at 2**63 - 1: beyond it SQLite and PostgreSQL raise instead of
+# answering. Narrower columns (DKIMOption, TriggerType) are checked against
+# their few allowed values by the handlers.
+INT64_MAX = 2**63 - 1
+INT_RANGES = {"uint64": (0, INT64_MAX), "int64": (-INT64_MAX - 1, INT64_MAX)}
+# How many dot-separated levels a GET key may have. The spec's deepest
+# parameter has 3 (Attachments.0.FileName); un-flattening recurses once a level.
+MAX_KEY_DEPTH = 10
 _INT_TEXT = re.compile(r"-?[0-9]{1,20}")
 
 
@@ -169,7 +178,9 @@ def _element(member: str, value, path: str):
             raise invalid_parameter(f"The parameter `{path}` must be an integer.")
         low, high = INT_RANGES[member]
         if not low <= value <= high:
-            raise invalid_parameter_value(f"The parameter `{path}` is out of range.")
+            raise invalid_parameter_value(
+                f"The parameter `{path}` must be an integer from {low} to {high}."
+            )
         return value
     if not isinstance(value, bool):
         raise invalid_parameter(f"The parameter `{path}` must be a boolean.")
@@ -187,7 +198,12 @@ def unflatten(pairs: list[tuple[str, str]]) -> dict:
     """
     root: dict = {}
     for key, value in pairs:
-        parts = key.split(".")
+        parts = key.split(".", MAX_KEY_DEPTH)
+        if len(parts) > MAX_KEY_DEPTH:
+            raise invalid_parameter_value(
+                f"The query parameter `{'.'.join(parts[:3])}...` is nested more than "
+                f"{MAX_KEY_DEPTH} levels deep."
+            )
         if "" in parts:
             raise invalid_parameter(f"The query parameter `{key}` is malformed.")
         node = root

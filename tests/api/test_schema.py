@@ -149,11 +149,27 @@ def test_bool_is_accepted_where_the_spec_says_bool():
     assert schema.validate("UpdateEmailIdentity", params) == params
 
 
-@pytest.mark.parametrize("value", [-1, 2**64])
+@pytest.mark.parametrize("value", [-1, 2**63, 2**64 - 1, 2**64])
 def test_uint64_out_of_range(value):
+    # uint64 in the spec, but no database column holds more than 2**63 - 1.
     err = error("GetEmailTemplate", {"TemplateID": value})
     assert err.code == "InvalidParameterValue"
     assert "`TemplateID`" in err.message
+    assert "from 0 to 9223372036854775807" in err.message
+
+
+@pytest.mark.parametrize("value", [0, 2**63 - 1])
+def test_uint64_bounds_that_a_bigint_column_holds(value):
+    assert schema.validate("GetEmailTemplate", {"TemplateID": value}) == {"TemplateID": value}
+
+
+@pytest.mark.parametrize("value", [-(2**63) - 1, 2**63])
+def test_int64_out_of_range(value):
+    err = error(
+        "GetAbuseReport", {"StartTime": "2024-01-01", "EndTime": "2024-01-02", "Offset": value}
+    )
+    assert err.code == "InvalidParameterValue"
+    assert "`Offset`" in err.message
 
 
 def test_int64_accepts_negative_values():
@@ -212,6 +228,44 @@ def test_unflatten_refuses_ambiguous_queries(pairs):
     with pytest.raises(ApiError) as info:
         schema.unflatten(pairs)
     assert info.value.code == "InvalidParameter"
+
+
+def test_unflatten_takes_keys_up_to_the_depth_bound():
+    key = ".".join(["Template"] + ["a"] * (schema.MAX_KEY_DEPTH - 1))
+    node = schema.unflatten([(key, "1")])["Template"]
+    for _ in range(schema.MAX_KEY_DEPTH - 2):
+        node = node["a"]
+    assert node == {"a": "1"}
+
+
+@pytest.mark.parametrize("depth", [schema.MAX_KEY_DEPTH + 1, 5_000, 1_000_000])
+@pytest.mark.parametrize("segment", ["a", "0"])
+def test_unflatten_refuses_keys_nested_deeper_than_the_bound(depth, segment):
+    key = ".".join(["Template"] + [segment] * (depth - 1))
+    with pytest.raises(ApiError) as info:
+        schema.unflatten([("Limit", "1"), (key, "1")])
+    assert info.value.code == "InvalidParameterValue"
+    assert info.value.message == (
+        f"The query parameter `Template.{segment}.{segment}...` is nested more than "
+        f"{schema.MAX_KEY_DEPTH} levels deep."
+    )
+
+
+def test_the_depth_bound_refuses_no_parameter_of_the_spec():
+    spec = schema.load()
+
+    def depth(fields):
+        levels = [
+            1
+            + (f.type == "list")
+            + (depth(spec.objects[f.member]) if f.member in spec.objects else 0)
+            for f in fields
+        ]
+        return max(levels, default=0)
+
+    deepest = max(depth(spec.objects[name]) for name in spec.inputs.values())
+    assert deepest == 3  # Attachments.0.FileName
+    assert deepest < schema.MAX_KEY_DEPTH
 
 
 def test_parse_query_coerces_to_declared_types():

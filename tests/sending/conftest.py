@@ -115,7 +115,9 @@ def delivery_settings(settings, dns_zone):
 def signing_sender(account, verified_sender, dns_zone, delivery_settings):
     """verified_sender with DKIM keys (RSA and Ed25519) published in the loopback DNS.
 
-    The account may send custom content, so tests can send text and HTML directly.
+    The account may send custom content, so tests can send text and HTML directly, and
+    its rate is high enough that acceptance paces nothing (tests/sending/test_pacing.py
+    covers pacing): every delivery is due at once.
     """
     domain = verified_sender.domain
     domain.dkim_option = DkimOption.DUAL
@@ -124,7 +126,8 @@ def signing_sender(account, verified_sender, dns_zone, delivery_settings):
     for key in domain.dkim_keys.all():
         dns_zone.add(key.record_name, "TXT", keys.split_txt(key.txt_value))
     account.allow_custom_content = True
-    account.save(update_fields=["allow_custom_content"])
+    account.send_rate_per_second = 1_000_000
+    account.save(update_fields=["allow_custom_content", "send_rate_per_second"])
     return verified_sender
 
 

@@ -265,3 +265,20 @@ def test_relay_with_wrong_password_holds_the_mail(
     assert delivery.status == DeliveryStatus.DEFERRED
     assert relay.handler.messages == []
     assert Attempt.objects.get(delivery=delivery).category == "auth"
+
+
+def test_delivered_through_the_system_resolver(
+    send_text, smtp_server, delivery_settings, system_dns
+):
+    """SES_DNS_NAMESERVERS unset, as on every real host: the MX comes from resolv.conf's
+    server (listed last, so its settings win over the signing fixture's loopback DNS)."""
+    server = smtp_server()
+    delivery_settings.SES_MX_PORT = server.port
+    system_dns.add(RCPT_DOMAIN, "MX", f"10 mx.{RCPT_DOMAIN}.")
+    system_dns.add(f"mx.{RCPT_DOMAIN}", "A", "127.0.0.1")
+    assert delivery_settings.SES_DNS_NAMESERVERS == []
+    message = send_text()
+    assert deliver_all(RCPT_DOMAIN) == 1
+    assert status_of(message).status == DeliveryStatus.DELIVERED
+    assert [r.rcpt_tos for r in server.handler.messages] == [[f"ana@{RCPT_DOMAIN}"]]
+    assert Attempt.objects.get().mx_host == f"mx.{RCPT_DOMAIN}"

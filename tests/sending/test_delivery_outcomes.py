@@ -87,6 +87,7 @@ def test_backoff_grows_and_gives_up_after_72_hours_as_a_soft_bounce(recipient_mx
     assert timedelta(hours=72) <= gave_up_after < timedelta(hours=72 + 5)
     bounce = delivery.events.filter(type=EventType.BOUNCE).get()
     assert bounce.detail["bounce_type"] == "soft"
+    assert (delivery.bounce_type, delivery.bounce_category) == ("soft", "policy")  # 4.7.0
     assert bounce.detail["expired"] is True
     assert delivery.last_reply.startswith("Gave up after 72 hours: 421 4.7.0 Try again later")
     assert not PlatformBlock.objects.exists()  # a soft bounce blames nobody
@@ -94,20 +95,25 @@ def test_backoff_grows_and_gives_up_after_72_hours_as_a_soft_bounce(recipient_mx
 
 
 @pytest.mark.parametrize(
-    ("reply", "bounce_type", "blocklisted", "policy"),
+    ("reply", "bounce_type", "category", "blocklisted", "policy"),
     [
-        ("550 5.1.1 No such user", "hard", True, False),
-        ("550 5.7.1 Message refused by policy: reputation", "soft", False, True),
-        ("552 5.2.2 Mailbox full", "soft", False, False),
-        ("554 5.6.0 Message content rejected", "hard", False, False),
+        ("550 5.1.1 No such user", "hard", "mailbox", True, False),
+        ("550 5.7.1 Message refused by policy: reputation", "soft", "policy", False, True),
+        ("552 5.2.2 Mailbox full", "soft", "full", False, False),
+        ("554 5.6.0 Message content rejected", "hard", "other", False, False),
     ],
 )
-def test_bounces_are_classified(recipient_mx, send_text, reply, bounce_type, blocklisted, policy):
+def test_bounces_are_classified(
+    recipient_mx, send_text, reply, bounce_type, category, blocklisted, policy
+):
     recipient_mx(Recorder(data_reply=reply))
     message = send_text()
     deliver_all(RCPT_DOMAIN)
     delivery = status_of(message)
     assert delivery.status == DeliveryStatus.BOUNCED
+    assert (delivery.bounce_type, delivery.bounce_category) == (bounce_type, category)
+    delivery.refresh_from_db()  # written to the row, not only to the object
+    assert (delivery.bounce_type, delivery.bounce_category) == (bounce_type, category)
     assert delivery.last_reply == reply
     event = delivery.events.get()
     assert event.type == EventType.BOUNCE

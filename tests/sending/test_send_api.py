@@ -241,12 +241,12 @@ def test_hourly_cap_per_recipient(call_api, account, send_params):
     assert Message.objects.count() == 1
 
 
-def test_per_second_rate_refuses_the_whole_request(call_api, account, send_params):
+def test_per_second_rate_paces_instead_of_refusing(call_api, account, send_params):
     Account.objects.filter(pk=account.pk).update(send_rate_per_second=1)
     params = change("Destination", ["a@example.com", "b@example.com"])(send_params)
-    reply = call_api("SendEmail", params)
-    assert reply.code == "RequestLimitExceeded"
-    assert nothing_written()
+    message = send(call_api, params)
+    first, second = message.deliveries.order_by("next_attempt_at")
+    assert second.next_attempt_at - first.next_attempt_at == timedelta(seconds=1)
 
 
 @pytest.mark.parametrize("block", ["custom", "platform"])

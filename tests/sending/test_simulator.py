@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from sending import limits, suspension
-from sending.models import Attempt, DeliveryStatus, EventType, PlatformBlock
+from sending.models import Attempt, Delivery, DeliveryStatus, EventType, PlatformBlock
 from sending.service import SendRequest, accept
 from sesconsole.api.errors import ApiError
 
@@ -110,16 +110,20 @@ def test_unknown_mailbox_bounces_with_the_list(send_sim):
     assert "success" in delivery.last_reply
 
 
-def test_outside_the_daily_quota_but_inside_the_rate(send_sim, account):
+def test_outside_the_daily_quota_but_paced_by_the_rate(send_sim, account):
     account.daily_quota = 1
-    account.send_rate_per_second = 3
+    account.send_rate_per_second = 2
     account.save()
     with time_machine.travel(timezone.now(), tick=False):
-        send_sim("success", "success+2", "success+3")
+        first = send_sim("success", "success+2", "success+3")
+        later = send_sim("success+4")
         assert limits.sent_today(account) == 0
-        with pytest.raises(ApiError) as limited:
-            send_sim("success+4")
-    assert limited.value.code == "RequestLimitExceeded"
+    moments = sorted(
+        Delivery.objects.filter(message__in=[first, later]).values_list(
+            "next_attempt_at", flat=True
+        )
+    )
+    assert [m - moments[0] for m in moments] == [timedelta(seconds=s / 2) for s in range(4)]
 
 
 def test_the_demo_sends_to_the_simulator_from_the_console(

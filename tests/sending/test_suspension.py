@@ -9,8 +9,10 @@ from django.utils import timezone
 from accounts.models import Account
 from domains.models import DomainStatus, SenderAddress, SenderDomain
 from sending import suspension
+from sending.delivery.outcomes import Try, record
 from sending.models import Delivery, DeliveryStatus, Message, PlatformBlock
 from sending.service import SendRequest, accept
+from sending.smtp_replies import classify, parse_reply
 from sesconsole.api.errors import ApiError
 
 
@@ -22,31 +24,59 @@ def sender(account):
     return SenderAddress.objects.create(account=account, domain=domain, email="news@mail.acme.test")
 
 
-def recipients(account, count, bounced, when=None):
-    """`count` recipients of one message, the first `bounced` of them hard-bounced."""
+def recipients(account, count, bounced, reply="550 5.1.1 User unknown", when=None):
+    """`count` recipients of one message, the first `bounced` of them refused with `reply`
+    and the others delivered, each outcome recorded as delivery records it."""
     when = when or timezone.now()
     message = Message.objects.create(
-        account=account, message_id=f"m-{when.timestamp()}", subject="s", created_at=when
+        account=account, message_id=f"m-{when.timestamp()}-{count}", subject="s", created_at=when
     )
+    code = int(reply[:3])
+    refused = classify(code, *parse_reply(reply[4:], code))
+    accepted = classify(250, "2.0.0", "queued")
     for i in range(count):
-        Delivery.objects.create(
+        delivery = Delivery.objects.create(
             message=message,
             account=account,
             recipient=f"r{i}@x.test",
             created_at=when,
-            status=DeliveryStatus.BOUNCED if i < bounced else DeliveryStatus.DELIVERED,
+            status=DeliveryStatus.SENDING,
+            claim_token="t",
         )
+        record(delivery, "t", [Try(refused if i < bounced else accepted)], now=when)
 
 
 @pytest.mark.django_db
-def test_suspends_at_eight_percent(account, settings):
+def test_suspends_at_eight_percent_of_unknown_mailboxes(make_account, settings):
     settings.SES_SUSPEND_MIN_RECIPIENTS = 100
-    recipients(account, 100, 7)
-    assert suspension.evaluate(account) is False
-    Delivery.objects.filter(recipient="r7@x.test").update(status=DeliveryStatus.BOUNCED)
-    assert suspension.evaluate(account) is True
-    account.refresh_from_db()
-    assert account.sending_suspended and "8 of 100" in account.suspension_reason
+    seven, eight = make_account("seven"), make_account("eight")
+    recipients(seven, 100, 7)
+    recipients(eight, 100, 8)
+    assert suspension.evaluate(seven) is False
+    assert suspension.evaluate(eight) is True
+    eight.refresh_from_db()
+    assert eight.sending_suspended and "8 of 100" in eight.suspension_reason
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reply", "suspended"),
+    [
+        ("550 5.1.1 User unknown", True),
+        ("550 5.1.2 Domain not found", True),
+        ("550 5.7.1 Our IP is on a blocklist", False),
+        ("554 5.7.26 Unauthenticated mail is refused", False),
+        ("552 5.2.2 Mailbox full", False),
+        ("554 5.6.0 Message content rejected", False),
+    ],
+)
+def test_only_hard_bounces_of_bad_mailboxes_count(account, settings, reply, suspended):
+    """8% policy refusals of our IP or full mailboxes are soft bounces: not the
+    addresses' fault, so no suspension; 8% unknown mailboxes suspend."""
+    settings.SES_SUSPEND_MIN_RECIPIENTS = 100
+    recipients(account, 100, 8, reply=reply)
+    assert Delivery.objects.filter(status=DeliveryStatus.BOUNCED).count() == 8
+    assert suspension.evaluate_all() == int(suspended)
 
 
 @pytest.mark.django_db
@@ -64,9 +94,7 @@ def test_small_volume_and_old_bounces_do_not_count(account, settings):
 def test_removing_blocklist_entries_does_not_lower_the_share(account, settings):
     settings.SES_SUSPEND_MIN_RECIPIENTS = 10
     recipients(account, 10, 1)
-    PlatformBlock.objects.create(
-        email="r0@x.test", caused_by=account, expires_at=timezone.now() + timedelta(days=1)
-    )
+    assert PlatformBlock.objects.filter(email="r0@x.test", caused_by=account).exists()
     PlatformBlock.objects.all().delete()
     assert suspension.evaluate(account) is True
 

@@ -2,13 +2,15 @@
 (or are accepted whole), never a temporary one that a client would retry forever;
 a server fed garbage keeps serving."""
 
+import logging
 import random
+import smtplib
 
 import pytest
 
 from accounts.models import Account
 from sending.models import Message
-from sending.smtp import replies
+from sending.smtp import replies, submission
 from sending.smtp.submission import Refused, parse_submission
 from sesconsole.api.errors import ApiError
 from tests.smtp.conftest import SENDER_EMAIL, message
@@ -111,3 +113,46 @@ def test_server_keeps_serving_after_bad_messages(smtpd, smtp_login, raw):
     assert "451" not in codes  # nothing here is worth a retry
     assert client.cmd("NOOP") == "250 2.0.0 OK"
     assert Message.objects.count() == sum(r.startswith("250") for r in replies)
+
+
+def test_a_message_the_parser_cannot_read_is_refused_for_good(smtpd, smtp_login, connect, caplog):
+    """Only the parsing of the message itself answers 550: the client must change it."""
+    client = connect(smtpd())
+    with (
+        caplog.at_level(logging.WARNING, logger="sending.smtp"),
+        pytest.raises(smtplib.SMTPDataError) as refused,
+    ):
+        client.sendmail(SENDER_EMAIL, ["ana@example.com"], NESTED)
+    assert refused.value.smtp_code == 550
+    assert refused.value.smtp_error.startswith(b"5.6.0 The message cannot be parsed")
+    assert any("could not be parsed" in r.getMessage() for r in caplog.records)
+    assert not Message.objects.exists()
+
+
+def test_a_bug_of_ours_is_a_temporary_failure_then_accepted(
+    smtpd, smtp_login, connect, caplog, monkeypatch
+):
+    """A TypeError in our own rules (not in parsing) is 451 4.3.0 with its traceback
+    logged: the client keeps the message and retries, and the retry succeeds once the
+    bug is gone, where a 550 would have bounced valid mail for good."""
+
+    def buggy_size_check(*args):
+        raise TypeError("a bug in the size check")
+
+    monkeypatch.setattr(submission, "check_size", buggy_size_check)
+    client = connect(smtpd())
+    with (
+        caplog.at_level(logging.ERROR, logger="sending.smtp"),
+        pytest.raises(smtplib.SMTPDataError) as refused,
+    ):
+        client.sendmail(SENDER_EMAIL, ["ana@example.com"], MULTIPART)
+    assert refused.value.smtp_code == 451
+    assert refused.value.smtp_error.startswith(b"4.3.0")
+    (logged,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert logged.exc_info[0] is TypeError
+    assert not Message.objects.exists()
+
+    monkeypatch.undo()  # the bug is fixed; the client retries
+    client.rset()
+    assert client.sendmail(SENDER_EMAIL, ["ana@example.com"], MULTIPART) == {}
+    assert Message.objects.count() == 1

@@ -45,7 +45,6 @@ def limit(**fields):
 
 REFUSALS = [
     ("daily quota", limit(daily_quota=0), 451, "4.7.1", "FailedOperation.ExceedSendLimit"),
-    ("rate", limit(send_rate_per_second=0), 451, "4.7.1", "RequestLimitExceeded"),
     (
         "per-recipient hourly cap",
         limit(hourly_per_recipient=0),
@@ -84,6 +83,18 @@ def test_each_limit_has_its_reply(
     assert not Message.objects.exists()
     # The session goes on: a temporary refusal can be retried on it.
     assert client.noop()[0] == 250
+
+
+def test_more_recipients_than_the_rate_are_accepted_and_paced(smtpd, smtp_login, connect, account):
+    """The per-second rate refuses nothing, by SMTP as by the API: 21 recipients at 20 a
+    second are one accepted message whose deliveries leave over a second."""
+    limit(send_rate_per_second=20, hourly_per_recipient=50)(account)
+    recipients = [f"r{i}@example.com" for i in range(21)]
+    client = connect(smtpd())
+    assert client.sendmail(SENDER_EMAIL, recipients, message(to=", ".join(recipients))) == {}
+    moments = sorted(Delivery.objects.values_list("next_attempt_at", flat=True))
+    assert len(moments) == 21
+    assert moments[-1] - moments[0] == timedelta(seconds=1)
 
 
 def test_suspension_reason_is_given(smtpd, smtp_login, connect, account):
