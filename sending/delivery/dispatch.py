@@ -66,7 +66,7 @@ def started(domain: str) -> None:
     """A delivery task for `domain` has started: later work needs a new task."""
     client = ratelimit.redis_client()
     if client is not None:
-        client.delete(_pending_key(domain), _paced_key(domain))
+        client.delete(_pending_key(domain))
 
 
 def publish_when_due(domain: str, now=None) -> None:
@@ -79,7 +79,8 @@ def publish_when_due(domain: str, now=None) -> None:
     from ..tasks import deliver_domain
 
     now = now or timezone.now()
-    due = Delivery.objects.filter(domain=domain, status__in=DUE).aggregate(
+    # Only what is due later: mail due now has the task its acceptance published.
+    due = Delivery.objects.filter(domain=domain, status__in=DUE, next_attempt_at__gt=now).aggregate(
         first=Min("next_attempt_at")
     )["first"]
     if due is None:
@@ -87,10 +88,10 @@ def publish_when_due(domain: str, now=None) -> None:
     wait = max((due - now).total_seconds(), PACED_STEP)
     if wait > settings.SES_DELIVERY_SWEEP_SECONDS:
         return  # the sweep publishes it in time
+    # One such task waits per destination; its mark lapses as it starts, so that the
+    # task, finding more paced mail, can publish the next.
     client = ratelimit.redis_client()
-    if client is not None and not client.set(
-        _paced_key(domain), 1, nx=True, px=int(wait * 1000) + 1000
-    ):
+    if client is not None and not client.set(_paced_key(domain), 1, nx=True, px=int(wait * 1000)):
         return
     deliver_domain.apply_async((domain,), countdown=wait)
 
