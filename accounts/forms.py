@@ -70,7 +70,7 @@ class AcceptInvitationForm(forms.Form):
         self.helper.add_input(Submit("accept", "Join the account"))
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data  # the same dict: Form.clean returns it
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ.")

@@ -36,7 +36,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("home/", views.home, name="home"),
-    path("console/", views.overview, name="overview"),
     path("console/api-keys/", views.api_keys, name="api_keys"),
     path("console/api-keys/<int:pk>/created/", views.api_key_created, name="api_key_created"),
     path("console/api-keys/<int:pk>/toggle/", views.api_key_toggle, name="api_key_toggle"),

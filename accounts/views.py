@@ -1,5 +1,3 @@
-from datetime import UTC, datetime, timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,16 +7,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from sending import limits
-from sending.models import Delivery, Message
-from sending.views import policy_refusals
 from sesconsole import crypto
+from sesconsole.confirm import confirm_delete
 
-from . import usage
 from .access import operator_required, owned_or_404
 from .forms import AcceptInvitationForm, ApiKeyForm, DeliverySettingsForm, InviteForm
 from .models import ApiKey, Invitation, Membership, User
@@ -34,67 +29,6 @@ def home(request):
     if request.user.is_staff:
         return redirect("admin:index")
     return render(request, "accounts/no_access.html", status=403)
-
-
-def _checklist(account):
-    """The getting-started steps, each done or not, linked where its page exists."""
-    steps = [
-        ("Verify a sender domain", "Publish the DKIM, SPF, MX and DMARC records.", "domains:list"),
-        (
-            "Create a sender address",
-            "An address on a verified domain to send from.",
-            "domains:senders",
-        ),
-        (
-            "Get a template approved",
-            "Templates are reviewed before they can send.",
-            "templates:list",
-        ),
-        ("Send an email", "From the console, the API or SMTP.", "sending:send"),
-    ]
-    done = {
-        "domains:list": account.sender_domains.filter(status="verified").exists(),
-        "domains:senders": account.sender_addresses.exists(),
-        "templates:list": account.email_templates.filter(approved__isnull=False).exists(),
-        "sending:send": Message.objects.filter(account=account).exists(),
-    }
-    checklist = []
-    for title, text, url_name in steps:
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            url = None
-        checklist.append({"title": title, "text": text, "url": url, "done": done.get(url_name)})
-    return checklist
-
-
-def _simulated_today(account) -> int:
-    """Mail to the mailbox simulator since midnight (TIME_ZONE): the quota leaves it out."""
-    since = datetime.fromtimestamp(usage.day_start(), tz=UTC)
-    return Delivery.objects.filter(account=account, simulated=True, created_at__gte=since).count()
-
-
-@operator_required
-def overview(request):
-    account = request.account
-    return render(
-        request,
-        "accounts/overview.html",
-        {
-            "account": account,
-            "checklist": _checklist(account),
-            "time_zone": settings.TIME_ZONE,
-            "api_key_count": account.api_keys.filter(enabled=True).count(),
-            "api_requests_today": usage.api_requests_today(account),
-            "sent_today": limits.sent_today(account),
-            "simulated_today": _simulated_today(account),
-            "policy_refusals": policy_refusals(
-                Delivery.objects.filter(
-                    account=account, created_at__gte=timezone.now() - timedelta(days=7)
-                )
-            ).count(),
-        },
-    )
 
 
 @operator_required
@@ -167,11 +101,14 @@ def api_key_toggle(request, pk):
 @operator_required
 def api_key_delete(request, pk):
     key = owned_or_404(request, ApiKey, pk=pk)
-    if request.method == "POST":
-        key.delete()
-        messages.success(request, f"Key {key.secret_id} deleted.")
-        return redirect("api_keys")
-    return render(request, "accounts/api_key_delete.html", {"key": key})
+    return confirm_delete(
+        request,
+        "accounts/api_key_delete.html",
+        {"key": key},
+        delete=key.delete,
+        done=reverse("api_keys"),
+        deleted=f"Key {key.secret_id} deleted.",
+    )
 
 
 @operator_required

@@ -46,9 +46,9 @@ from bench.send_api import (
     migrate,
     start_gunicorn,
     stop_gunicorn,
-    tc3_headers,
     wait_ready,
 )
+from tests.tc3 import tc3_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,7 +147,9 @@ class MultiClient(Client):
             "TriggerType": 1,
         }
         body = json.dumps(params).encode()
-        headers = tc3_headers(fx.secret_id, fx.secret_key, self.host, "SendEmail", body)
+        headers = tc3_headers(
+            fx.secret_id, fx.secret_key, host=self.host, action="SendEmail", body=body
+        )
         status, reply = self._exchange("POST", "/", body, headers)
         if status != 200 or b'"MessageId"' not in reply:
             return f"HTTP {status}: {reply[:300]!r}"
@@ -190,10 +192,10 @@ def baseline(account_id: int, sink_port: int) -> tuple[float, list[float]]:
     from django.db import connections
 
     from domains.models import SenderDomain
-    from sending import mime
-    from sending.dkim_sign import Signer
+    from sending.build import mime
+    from sending.build.dkim.sign import Signer
     from sending.models import Delivery, Message
-    from sending.smtp_client import SmtpSession
+    from sending.smtp.client import SmtpSession
 
     domain = SenderDomain.objects.get(account_id=account_id)
     messages = list(

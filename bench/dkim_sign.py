@@ -1,4 +1,4 @@
-"""DKIM signing cost per message: sending.dkim_sign.Signer against plain dkim.sign.
+"""DKIM signing cost per message: sending.build.dkim.sign.Signer against plain dkim.sign.
 
     .venv/bin/python -m bench.dkim_sign [--iterations 500] [--size 5000] [--interleaved]
 
@@ -28,7 +28,7 @@ from email.policy import SMTP
 import dkim
 
 from domains import keys
-from sending.dkim_sign import Signer, SigningKey
+from sending.build.dkim.sign import Signer, SigningKey
 
 DOMAIN = "bench.example"
 TARGET_MS = 0.5

@@ -10,8 +10,6 @@ SendEmail/healthz. See bench/README.md.
 """
 
 import argparse
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -28,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from tests.tc3 import tc3_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sesbench"
@@ -309,50 +309,6 @@ def stop_gunicorn(proc: subprocess.Popen | None) -> None:
 # --- requests ---------------------------------------------------------------------------
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _hmac(key: bytes, msg: str) -> bytes:
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
-
-
-def tc3_headers(secret_id: str, secret_key: str, host: str, action: str, body: bytes) -> dict:
-    """TC3-HMAC-SHA256 headers as the Python SDK sends them (spec section 2)."""
-    timestamp = int(time.time())
-    date = datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d")
-    content_type = "application/json"
-    canonical_request = "\n".join(
-        [
-            "POST",
-            "/",
-            "",
-            f"content-type:{content_type}\nhost:{host}\n",
-            "content-type;host",
-            _sha256(body),
-        ]
-    )
-    scope = f"{date}/ses/tc3_request"
-    string_to_sign = "\n".join(
-        ["TC3-HMAC-SHA256", str(timestamp), scope, _sha256(canonical_request.encode())]
-    )
-    signing_key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode(), date), "ses"), "tc3_request")
-    signature = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": content_type,
-        "Host": host,
-        "X-TC-Action": action,
-        "X-TC-Version": "2020-10-02",
-        "X-TC-Timestamp": str(timestamp),
-        "X-TC-Region": "ap-guangzhou",
-        "X-TC-Language": "en-US",
-        "Authorization": (
-            f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
-            f"SignedHeaders=content-type;host, Signature={signature}"
-        ),
-    }
-
-
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
@@ -403,7 +359,9 @@ class Client:
             "TriggerType": 1,
         }
         body = json.dumps(params).encode()
-        headers = tc3_headers(fx.secret_id, fx.secret_key, self.host, "SendEmail", body)
+        headers = tc3_headers(
+            fx.secret_id, fx.secret_key, host=self.host, action="SendEmail", body=body
+        )
         status, reply = self._exchange("POST", "/", body, headers)
         if status != 200:
             return f"HTTP {status}: {reply[:500]!r}"

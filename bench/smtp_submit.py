@@ -346,7 +346,7 @@ def main(argv=None) -> int:
     ensure_database(database_url)
     ensure_redis(redis_url)
 
-    from sending.smtp.selfsigned import write_self_signed
+    from sending.smtp.submission.certificate import write_self_signed
 
     servers: list[Server] = []
     results: dict[str, Result] = {}

@@ -8,8 +8,8 @@ class DkimKeyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     # Metadata only: the private key never appears in the admin.
-    fields = ["algorithm", "bits", "selector", "public_key", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("algorithm", "bits", "selector", "public_key", "created_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -19,8 +19,8 @@ class RecordCheckInline(admin.TabularInline):
     model = RecordCheck
     extra = 0
     can_delete = False
-    fields = ["kind", "type", "name", "status", "current_value", "detail", "checked_at"]
-    readonly_fields = fields
+    readonly_fields = ("kind", "type", "name", "status", "current_value", "detail", "checked_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

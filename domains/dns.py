@@ -181,7 +181,7 @@ def _targets(cnames) -> list[dns.name.Name]:
     return [rrset[0].target for rrset in cnames]
 
 
-def _lookup(raw: str, rdtype: int) -> Lookup:
+def _lookup(raw: str, rdtype: dns.rdatatype.RdataType) -> Lookup:
     type_text = dns.rdatatype.to_text(rdtype)
     try:
         qname = dns.name.from_unicode(raw.strip()).canonicalize()
@@ -199,7 +199,9 @@ def _lookup(raw: str, rdtype: int) -> Lookup:
     except dns.resolver.NoResolverConfiguration as error:  # no usable /etc/resolv.conf
         return Lookup(name, type_text, Outcome.ERROR, detail=f"no nameservers: {error}")
     # dnspython names servers in its error lists as str(nameserver): "Do53:host@port".
-    names = {str(ns): _server(ns.answer_nameserver(), ns.answer_port()) for ns in res.nameservers}
+    # Its setter makes every entry a Nameserver; the getter is typed more loosely.
+    servers = [ns for ns in res.nameservers if isinstance(ns, dns.nameserver.Nameserver)]
+    names = {str(ns): _server(ns.answer_nameserver(), ns.answer_port()) for ns in servers}
     chain: list[dns.name.Name] = []
     current = qname
     seen = {qname}

@@ -1,3 +1,5 @@
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -60,7 +62,8 @@ class SenderAddressForm(forms.Form):
         preselected."""
         super().__init__(*args, **kwargs)
         verified_first = Case(When(status=DomainStatus.VERIFIED, then=0), default=1)
-        self.fields["domain"].queryset = domains.order_by(verified_first, "name")
+        domain = cast(forms.ModelChoiceField, self.fields["domain"])  # a plain Field in .fields
+        domain.queryset = domains.order_by(verified_first, "name")
         self.helper = FormHelper()
         self.helper.add_input(Submit("create", "Add sender address"))
 

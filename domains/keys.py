@@ -15,6 +15,7 @@ def new_selector() -> str:
 
 def generate(algorithm: str, bits: int = 2048) -> tuple[str, str]:
     """A new key pair: (private key PEM, public key base64 as published in DNS)."""
+    private: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
     if algorithm == "rsa":
         private = rsa.generate_private_key(public_exponent=65537, key_size=bits)
         public = private.public_key().public_bytes(

@@ -30,8 +30,8 @@ class CheckState(models.TextChoices):
     RUNNING = "running", "Checking"
 
 
-class SenderDomainQuerySet(models.QuerySet):
-    def verified(self):
+class SenderDomainQuerySet(models.QuerySet["SenderDomain"]):
+    def verified(self) -> "SenderDomainQuerySet":
         return self.filter(status=DomainStatus.VERIFIED)
 
 
@@ -248,9 +248,6 @@ class SenderAddress(models.Model):
     @staticmethod
     def password_is_strong(password: str) -> bool:
         return _password_is_strong(password)
-
-    def is_previous_password(self, password: str) -> bool:
-        return bool(self.smtp_password_hash) and check_password(password, self.smtp_password_hash)
 
     def set_smtp_password(self, password: str):
         self.smtp_password_hash = make_password(password)

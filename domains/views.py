@@ -5,15 +5,19 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_required, owned_or_404
-from sesconsole.api.errors import ApiError
+from sesconsole import smtp_headers
+from sesconsole.confirm import confirm_delete
+from sesconsole.refusals import Refusal
 
 from . import services
 from .forms import DomainForm, SenderAddressForm, SmtpPasswordForm
 from .models import UNKNOWN, DomainStatus, SenderAddress, SenderDomain
 from .names import is_subdomain, unicode_domain
+from .smtp_auth import recent_failures
 from .verification import records_with_checks
 
 
@@ -27,7 +31,7 @@ def domain_list(request):
                 domain = services.create_domain(
                     account, form.cleaned_data["name"], form.cleaned_data["dkim_option"]
                 )
-        except ApiError as error:
+        except Refusal as error:
             form.add_error("name", error.message)
         else:
             messages.success(request, f"{domain.name} added: publish its records below.")
@@ -86,15 +90,15 @@ def domain_verify(request, pk):
 @operator_required
 def domain_delete(request, pk):
     domain = owned_or_404(request, SenderDomain, pk=pk)
-    if request.method == "POST":
-        try:
-            services.delete_domain(domain)
-        except ApiError as error:
-            messages.error(request, error.message)
-            return redirect("domains:detail", domain.pk)
-        messages.success(request, f"{domain.name} deleted.")
-        return redirect("domains:list")
-    return render(request, "domains/domain_delete.html", {"domain": domain})
+    return confirm_delete(
+        request,
+        "domains/domain_delete.html",
+        {"domain": domain},
+        delete=lambda: services.delete_domain(domain),
+        done=reverse("domains:list"),
+        deleted=f"{domain.name} deleted.",
+        refused=reverse("domains:detail", args=[domain.pk]),
+    )
 
 
 @operator_required
@@ -106,7 +110,7 @@ def sender_list(request):
         email = f"{form.cleaned_data['local_part']}@{form.cleaned_data['domain'].name}"
         try:
             address = services.create_address(account, email, form.cleaned_data["sender_name"])
-        except ApiError as error:
+        except Refusal as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, f"{address.email} added.")
@@ -132,9 +136,6 @@ def sender_list(request):
 
 def _smtp_settings(account) -> dict:
     """What the Sender Address page tells applications that send by SMTP."""
-    from sending.smtp.auth import recent_failures
-    from sending.smtp.submission import TEMPLATE_DATA, TEMPLATE_ID
-
     addresses = account.sender_addresses.select_related("domain")
     example = (
         addresses.exclude(smtp_password_hash="")
@@ -147,8 +148,8 @@ def _smtp_settings(account) -> dict:
         "starttls_port": settings.SES_SMTPD_STARTTLS_PORT,
         "tls_port": settings.SES_SMTPD_TLS_PORT,
         "example": example,
-        "template_id_header": TEMPLATE_ID,
-        "template_data_header": TEMPLATE_DATA,
+        "template_id_header": smtp_headers.TEMPLATE_ID,
+        "template_data_header": smtp_headers.TEMPLATE_DATA,
         "failures": recent_failures(account),
     }
 
@@ -160,7 +161,7 @@ def sender_password(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.set_smtp_password(address, form.cleaned_data["password"])
-        except ApiError as error:
+        except Refusal as error:
             form.add_error("password", error.message)
         else:
             messages.success(request, f"SMTP password of {address.email} set.")
@@ -171,8 +172,11 @@ def sender_password(request, pk):
 @operator_required
 def sender_delete(request, pk):
     address = owned_or_404(request, SenderAddress, pk=pk)
-    if request.method == "POST":
-        address.delete()
-        messages.success(request, f"{address.email} deleted.")
-        return redirect("domains:senders")
-    return render(request, "domains/sender_delete.html", {"address": address})
+    return confirm_delete(
+        request,
+        "domains/sender_delete.html",
+        {"address": address},
+        delete=address.delete,
+        done=reverse("domains:senders"),
+        deleted=f"{address.email} deleted.",
+    )

@@ -1,7 +1,13 @@
+"""The sending app's Celery tasks, each one call into the sub-package that does the work.
+
+Their names are those beat's schedule and published messages use: keep them.
+"""
+
 from celery import shared_task
 
-from . import blocklist, retention, suspension
-from .delivery import dispatch, engine
+from sending.acceptance import suspension
+from sending.delivery import dispatch, engine, retention
+from sending.suppression import rules
 
 
 @shared_task
@@ -19,7 +25,7 @@ def purge_message_bodies() -> int:
 @shared_task
 def purge_expired_blocks() -> int:
     """Beat: drop platform blocklist entries past their 180 days."""
-    return blocklist.purge_expired()
+    return rules.purge_expired()
 
 
 @shared_task(name="sending.deliver_domain", ignore_result=True)

@@ -5,7 +5,7 @@ class SesconsoleConfig(AppConfig):
     name = "sesconsole"
     verbose_name = "sesconsole core"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
         from . import checks  # noqa: F401  (registers the system checks)

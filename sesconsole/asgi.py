@@ -6,6 +6,8 @@ slowly, stalls half-way or never reads its answer holds a socket, not a worker.
 """
 
 import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sesconsole.settings")
 # Django runs each ASGI request in a thread of its own, where a persistent
@@ -14,6 +16,11 @@ os.environ.setdefault("SES_DB_POOL", "1")
 
 from django.conf import settings
 from django.core.asgi import get_asgi_application
+
+Message = Mapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[Any]]
+App = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 
 class BodyLimit:
@@ -27,11 +34,11 @@ class BodyLimit:
     rather than read to the end of the body.
     """
 
-    def __init__(self, app, max_body: int):
+    def __init__(self, app: App, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         remaining = self.max_body + 1
@@ -40,7 +47,7 @@ class BodyLimit:
         refuse_unread = declared_length(scope["headers"]) > self.max_body
         cut = False
 
-        async def limited_receive():
+        async def limited_receive() -> Message:
             nonlocal remaining, cut, refuse_unread
             if refuse_unread:
                 refuse_unread, cut = False, True
@@ -59,7 +66,7 @@ class BodyLimit:
                     cut, more = True, False
                 return {**message, "body": body, "more_body": more}
 
-        async def closing_send(message):
+        async def closing_send(message: Message) -> None:
             if cut and message["type"] == "http.response.start":
                 kept = [(n, v) for n, v in message.get("headers", []) if n.lower() != b"connection"]
                 message = {**message, "headers": [*kept, (b"connection", b"close")]}
@@ -68,7 +75,7 @@ class BodyLimit:
         await self.app(scope, limited_receive, closing_send)
 
 
-def declared_length(headers) -> int:
+def declared_length(headers: Iterable[tuple[bytes, bytes]]) -> int:
     for name, value in headers:
         if name.lower() == b"content-length":
             try:

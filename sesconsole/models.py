@@ -18,7 +18,7 @@ class RateWindow(models.Model):
         ]
         indexes = [models.Index(fields=["expires"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}@{self.started}={self.count}"
 
 
@@ -28,5 +28,5 @@ class PaceCursor(models.Model):
     name = models.CharField(max_length=200, unique=True)
     next_at = models.BigIntegerField(help_text="Unix time in microseconds")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name}@{self.next_at}"

@@ -6,7 +6,9 @@ the group is then empty).
 """
 
 from functools import cache
+from typing import Any
 
+from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 NAVIGATION = [
@@ -39,10 +41,10 @@ NAVIGATION = [
 
 
 @cache
-def _resolved():
-    groups = []
+def _resolved() -> tuple[tuple[str, list[tuple[str, str]]], ...]:
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
     for title, entries in NAVIGATION:
-        links = []
+        links: list[tuple[str, str]] = []
         for label, name in entries:
             try:
                 links.append((label, reverse(name)))
@@ -53,7 +55,7 @@ def _resolved():
     return tuple(groups)
 
 
-def _matches(path: str, url: str, urls) -> bool:
+def _matches(path: str, url: str, urls: list[str]) -> bool:
     """Whether `path` is the page at `url` or one under it.
 
     A URL that begins other entries' URLs (the Overview's /console/ begins them
@@ -65,7 +67,7 @@ def _matches(path: str, url: str, urls) -> bool:
     return path.startswith(url) and not any(o != url and o.startswith(url) for o in urls)
 
 
-def console_navigation(request):
+def console_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     groups = _resolved()
     urls = [url for _, links in groups for _, url in links]
     # The longest URL that matches the path is the page we are on.

@@ -10,20 +10,25 @@ database (which the embedded SQLite default serialises).
 """
 
 import time
+from collections.abc import Iterable
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
 
+if TYPE_CHECKING:
+    import redis
+
 
 @cache
-def _redis(url):
-    import redis
+def _redis(url: str) -> "redis.Redis":
+    import redis  # only where Redis is configured
 
     return redis.Redis.from_url(url)
 
 
-def redis_client():
+def redis_client() -> "redis.Redis | None":
     """The shared Redis client, or None on the embedded default (no REDIS_URL)."""
     return _redis(settings.REDIS_URL) if settings.REDIS_URL else None
 
@@ -89,7 +94,9 @@ def count(
     return _incr_db(key, window, period, amount)
 
 
-def count_many(counts, now: float | None = None) -> list[int]:
+def count_many(
+    counts: Iterable[tuple[str, int, int, int | None]], now: float | None = None
+) -> list[int]:
     """count() for several (key, period, amount, start) at once: one Redis round trip.
 
     Each counter is atomic on its own; together they are not a transaction,
@@ -149,7 +156,7 @@ return string.format('%d', start)
 
 
 @cache
-def _schedule_script(url):
+def _schedule_script(url: str) -> "redis.commands.core.Script":
     return _redis(url).register_script(_SCHEDULE_LUA)
 
 

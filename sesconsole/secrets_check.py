@@ -5,12 +5,15 @@ is none yet (before `migrate`) or none reachable (a deploy check on a build mach
 then it reports nothing, since it cannot tell.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from django.db import DatabaseError
 
 from . import crypto
 
 
-def undecryptable(rows, field: str, label: str) -> list[str] | None:
+def undecryptable(rows: Iterable[Mapping[str, Any]], field: str, label: str) -> list[str] | None:
     """The labels (`label` formatted with the row) of the `rows` (a values() queryset)
     whose `field` no configured key decrypts; None when the database cannot be read."""
     try:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "domains",
     "templates_app",
     "sending",
+    "stats",
 ]
 
 MIDDLEWARE = [

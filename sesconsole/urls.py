@@ -25,6 +25,7 @@ urlpatterns = [
         name="favicon",
     ),
     path("", include("accounts.urls")),
+    path("", include("stats.urls")),
     path("console/", include("domains.urls")),
     path("console/templates/", include("templates_app.urls")),
     path("console/", include("sending.urls")),

@@ -1,6 +1,6 @@
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
 
     return JsonResponse({"ok": True})

@@ -1,0 +1,2 @@
+"""Email templates: revisions, variables and rendering, the automatic content checks, and
+the review workflow with the reviewers' queue."""

@@ -7,8 +7,8 @@ class RevisionInline(admin.TabularInline):
     model = TemplateRevision
     extra = 0
     can_delete = False
-    fields = ["number", "name", "category", "status", "submitted_at", "due_at"]
-    readonly_fields = fields
+    readonly_fields = ("number", "name", "category", "status", "submitted_at", "due_at")
+    fields = readonly_fields
     show_change_link = True
 
     def has_add_permission(self, request, obj=None):
@@ -30,8 +30,8 @@ class DecisionInline(admin.TabularInline):
     model = ReviewDecision
     extra = 0
     can_delete = False
-    fields = ["outcome", "reason", "reviewer", "decided_at"]
-    readonly_fields = fields
+    readonly_fields = ("outcome", "reason", "reviewer", "decided_at")
+    fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -17,15 +17,25 @@ Choices where the spec is silent:
 
 import base64
 import binascii
+from typing import cast
 
 from django.db import transaction
 
-from sesconsole.api.errors import ApiError
 from sesconsole.api.paging import page_slice
 from sesconsole.api.registry import ApiContext, action
+from sesconsole.refusals import Refusal
 
 from . import workflow
-from .models import API_DEFAULT_CATEGORY, EmailTemplate, RevisionStatus
+from .models import API_DEFAULT_CATEGORY, EmailTemplate, RevisionStatus, TemplateRevision
+
+# TemplateStatus of the API; a draft is "anything else: unavailable". Keyed by the
+# stored values (RevisionStatus members are those strings).
+API_STATUS: dict[str, int] = {
+    RevisionStatus.APPROVED: 0,
+    RevisionStatus.PENDING: 1,
+    RevisionStatus.REJECTED: 2,
+    RevisionStatus.DRAFT: 3,
+}
 
 
 def decode_part(value: str | None, part: str) -> str:
@@ -35,12 +45,12 @@ def decode_part(value: str | None, part: str) -> str:
     try:
         text = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, ValueError) as exc:
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateContentIsWrong",
             f"TemplateContent.{part} must be the base64 encoding of UTF-8 text.",
         ) from exc
     if "\x00" in text:
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateContentIsWrong",
             f"TemplateContent.{part} must not contain NUL characters.",
         )
@@ -67,11 +77,16 @@ def get_template(account, template_id: int) -> EmailTemplate:
         .first()
     )
     if template is None or template.latest is None:
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateNotExist",
             f"There is no template {template_id}; create the template first.",
         )
     return template
+
+
+def _latest(template: EmailTemplate) -> TemplateRevision:
+    """The latest revision of a template that has one (get_template's, or listed)."""
+    return cast(TemplateRevision, template.latest)
 
 
 @action("CreateEmailTemplate")
@@ -90,17 +105,17 @@ def update_email_template(ctx: ApiContext, params: dict) -> dict:
     with transaction.atomic():
         template = get_template(ctx.account, params["TemplateID"])
         workflow.edit_template(
-            template, params["TemplateName"], template.latest.category, html, text, submit=True
+            template, params["TemplateName"], _latest(template).category, html, text, submit=True
         )
     return {}
 
 
 @action("GetEmailTemplate")
 def get_email_template(ctx: ApiContext, params: dict) -> dict:
-    latest = get_template(ctx.account, params["TemplateID"]).latest
+    latest = _latest(get_template(ctx.account, params["TemplateID"]))
     return {
         "TemplateContent": {"Html": encode_part(latest.html), "Text": encode_part(latest.text)},
-        "TemplateStatus": latest.api_status,
+        "TemplateStatus": API_STATUS[latest.status],
         "TemplateName": latest.name,
     }
 
@@ -125,10 +140,10 @@ def list_email_templates(ctx: ApiContext, params: dict) -> dict:
         "TemplatesMetadata": [
             {
                 "TemplateID": template.pk,
-                "TemplateName": template.latest.name,
-                "TemplateStatus": template.latest.api_status,
+                "TemplateName": _latest(template).name,
+                "TemplateStatus": API_STATUS[_latest(template).status],
                 "CreatedTimestamp": int(template.created_at.timestamp()),
-                "ReviewReason": review_reason(template.latest),
+                "ReviewReason": review_reason(_latest(template)),
             }
             for template in page
         ],

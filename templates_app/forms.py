@@ -41,7 +41,7 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data  # the same dict: Form.clean returns it
         if (
             cleaned.get("outcome") == ReviewDecision.Outcome.REJECTED
             and not (cleaned.get("reason") or "").strip()

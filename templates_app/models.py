@@ -23,15 +23,6 @@ class RevisionStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-# TemplateStatus of the API; a draft is "anything else: unavailable".
-API_STATUS = {
-    RevisionStatus.APPROVED: 0,
-    RevisionStatus.PENDING: 1,
-    RevisionStatus.REJECTED: 2,
-    RevisionStatus.DRAFT: 3,
-}
-
-
 class EmailTemplate(models.Model):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="email_templates"
@@ -100,10 +91,6 @@ class TemplateRevision(models.Model):
     @property
     def last_decision(self):
         return self.decisions.order_by("-decided_at").first()
-
-    @property
-    def api_status(self) -> int:
-        return API_STATUS[self.status]
 
 
 class ReviewDecision(models.Model):

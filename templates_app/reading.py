@@ -137,7 +137,7 @@ def wordlist(name: str) -> tuple[Term, ...]:
 
 def matches(name: str, haystack: str) -> dict[str, list[str]]:
     """The terms of word list name found in haystack, by category."""
-    found = {}
+    found: dict[str, list[str]] = {}
     for term in wordlist(name):
         if term.pattern.search(haystack):
             found.setdefault(term.category, []).append(term.term)

@@ -11,6 +11,7 @@ it is, never expanded again.
 import json
 import math
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from html import escape
 
@@ -26,7 +27,7 @@ class TemplateDataError(ValueError):
 class MissingVariables(TemplateDataError):
     """The template uses variables the data does not provide; `names` lists all of them, sorted."""
 
-    def __init__(self, names):
+    def __init__(self, names: Iterable[str]) -> None:
         self.names = tuple(sorted(set(names)))
         super().__init__(f"Missing template variables: {', '.join(self.names)}.")
 
@@ -41,7 +42,7 @@ class BadTemplateData(TemplateDataError):
 
 def find_variables(*parts: str) -> list[str]:
     """The variable names used in the parts, in order of first appearance, each once."""
-    names = {}
+    names: dict[str, None] = {}
     for part in parts:
         for match in PLACEHOLDER.finditer(part or ""):
             names.setdefault(match[1], None)
@@ -99,7 +100,7 @@ def _refuse_constant(name: str):
     raise BadTemplateData(f"TemplateData is not valid JSON: {name} is not allowed.")
 
 
-def parse_template_data(raw: str) -> dict:
+def parse_template_data(raw: object) -> dict:
     """The API's TemplateData JSON string as a dict of strings and numbers.
 
     Empty (or blank) means no data: {}. Anything but a JSON object whose values

@@ -3,13 +3,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.access import operator_required, owned_or_404, reviewer_required
-from sesconsole.api.errors import ApiError
+from sesconsole.confirm import confirm_delete
+from sesconsole.refusals import Refusal
 
 from . import workflow
 from .forms import DecisionForm, TemplateForm
@@ -58,7 +60,7 @@ def _save(request, form, template=None):
         try:
             with transaction.atomic():
                 workflow.submit_revision(template.latest)
-        except ApiError as error:
+        except Refusal as error:
             messages.error(request, f"Saved as a draft, not submitted. {error.message}")
         else:
             messages.success(request, "Submitted for review.")
@@ -73,7 +75,7 @@ def template_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             template = _save(request, form)
-        except ApiError as error:
+        except Refusal as error:
             form.add_error(None, error.message)
         else:
             return redirect("templates:detail", template.pk)
@@ -90,7 +92,7 @@ def template_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             _save(request, form, template)
-        except ApiError as error:
+        except Refusal as error:
             form.add_error(None, error.message)
         else:
             return redirect("templates:detail", template.pk)
@@ -115,7 +117,7 @@ def template_submit(request, pk):
     try:
         with transaction.atomic():
             workflow.submit_revision(template.latest)
-    except ApiError as error:
+    except Refusal as error:
         messages.error(request, error.message)
     else:
         messages.success(request, "Submitted for review.")
@@ -125,11 +127,14 @@ def template_submit(request, pk):
 @operator_required
 def template_delete(request, pk):
     template = owned_or_404(request, EmailTemplate, pk=pk)
-    if request.method == "POST":
-        workflow.delete_template(template)
-        messages.success(request, f"Template {template.latest.name} deleted.")
-        return redirect("templates:list")
-    return render(request, "templates_app/template_delete.html", {"template": template})
+    return confirm_delete(
+        request,
+        "templates_app/template_delete.html",
+        {"template": template},
+        delete=lambda: workflow.delete_template(template),
+        done=reverse("templates:list"),
+        deleted=f"Template {template.latest.name} deleted.",
+    )
 
 
 def preview_response(revision):
@@ -188,7 +193,7 @@ def review_revision(request, pk):
             workflow.decide(
                 revision, request.user, form.cleaned_data["outcome"], form.cleaned_data["reason"]
             )
-        except ApiError as error:
+        except Refusal as error:
             messages.error(request, error.message)
         else:
             messages.success(request, f'"{revision.name}" {form.cleaned_data["outcome"]}.')

@@ -2,7 +2,7 @@
 
 An edit of a decided revision (approved or rejected) makes a new revision;
 the last approved one keeps sending until the new one is decided. Every
-refusal is an ApiError with the Tencent code; the console shows its message.
+refusal is an Refusal with the Tencent code; the console shows its message.
 """
 
 import dataclasses
@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Account
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 
 from .content import check_content
 from .duetime import due_time
@@ -27,9 +27,9 @@ MAX_NAME = 100
 def clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ApiError("InvalidParameterValue.TemplateNameIsNULL", "The template name is empty.")
+        raise Refusal("InvalidParameterValue.TemplateNameIsNULL", "The template name is empty.")
     if len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateNameIllegal",
             f"A template name has at most {MAX_NAME} characters and no control characters.",
         )
@@ -39,13 +39,13 @@ def clean_name(name: str) -> str:
 def clean_content(html: str, text: str) -> tuple[str, str]:
     html, text = html or "", text or ""
     if not html.strip() and not text.strip():
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateContentIsNULL",
             "A template needs an HTML part, a text part, or both.",
         )
     size, limit = len(html.encode()) + len(text.encode()), settings.SES_TEMPLATE_MAX_BYTES
     if size > limit:
-        raise ApiError(
+        raise Refusal(
             "FailedOperation.TemplateContentToolarge",
             f"The template has {size} bytes; at most {limit} are allowed.",
         )
@@ -72,7 +72,7 @@ def create_template(account, name, category, html, text, user=None, submit=False
     # Locks the account row so two concurrent creates cannot both pass the limit.
     Account.objects.select_for_update().filter(pk=account.pk).first()
     if account.email_templates.count() >= account.max_templates:
-        raise ApiError(
+        raise Refusal(
             "FailedOperation.ExceedTemplateLimit",
             f"An account can have at most {account.max_templates} templates.",
         )
@@ -114,11 +114,11 @@ def submit_revision(revision, auto_reject=False):
     instead reject the revision at once, the automatic check being the reviewer.
     """
     if revision.status != RevisionStatus.DRAFT:
-        raise ApiError("OperationDenied.TemplateStatusError", "Only a draft can be submitted.")
+        raise Refusal("OperationDenied.TemplateStatusError", "Only a draft can be submitted.")
     now = timezone.now()
     blocked = [f for f in revision.findings if f["severity"] == "block"]
     if blocked and not auto_reject:
-        raise ApiError(
+        raise Refusal(
             "InvalidParameterValue.TemplateContentIsWrong",
             "Fix these before submitting: " + " ".join(f["message"] for f in blocked),
         )
@@ -144,13 +144,13 @@ def can_review(user, revision) -> bool:
 def decide(revision, reviewer, outcome, reason="", *, notify=True):
     reason = (reason or "").strip()
     if outcome == ReviewDecision.Outcome.REJECTED and not reason:
-        raise ApiError("MissingParameter", "A rejection needs a reason.")
+        raise Refusal("MissingParameter", "A rejection needs a reason.")
     # Claim: only a pending revision can be decided, and only once.
     claimed = TemplateRevision.objects.filter(pk=revision.pk, status=RevisionStatus.PENDING).update(
         status=outcome
     )
     if not claimed:
-        raise ApiError("OperationDenied.TemplateStatusError", "This revision is not pending.")
+        raise Refusal("OperationDenied.TemplateStatusError", "This revision is not pending.")
     revision.status = outcome
     decision = ReviewDecision.objects.create(
         revision=revision, outcome=outcome, reason=reason, reviewer=reviewer

@@ -44,6 +44,24 @@ def redis_url():
     return "redis://127.0.0.1:6379/15"
 
 
+@pytest.fixture(params=["database", "redis"])
+def counter_backend(request, settings):
+    """The shared counters (sesconsole.ratelimit) on the database, then on Redis; the
+    Redis keys of this run are cleared first, since account ids repeat from test to test."""
+    if request.param == "redis":
+        url = redis_url()
+        need("redis", bool(url), "no REDIS_URL and nothing on 127.0.0.1:6379")
+        settings.REDIS_URL = url
+        from sesconsole import ratelimit
+
+        client = ratelimit.redis_client()
+        for name in client.scan_iter(f"{settings.SES_REDIS_PREFIX}:*"):
+            client.delete(name)
+    else:
+        settings.REDIS_URL = ""
+    return request.param
+
+
 def pytest_sessionstart(session):
     """Where CI requires PostgreSQL and Redis, refuse to run the suite on anything else."""
     from django.conf import settings

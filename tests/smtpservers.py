@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import pytest
 import trustme
+
+# aiosmtpd internal (pinned in pyproject.toml): _Controller overrides Controller's private
+# _trigger_server.
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -39,7 +42,13 @@ class Received:
 class Recorder:
     """An aiosmtpd handler that records accepted messages in `messages`."""
 
-    def __init__(self, refuse=None, data_reply=None, drop_in_data=False, mail_reply=None):
+    def __init__(
+        self,
+        refuse: dict[str, str] | None = None,
+        data_reply: str | None = None,
+        drop_in_data: bool = False,
+        mail_reply: str | None = None,
+    ) -> None:
         self.mail_reply = mail_reply  # refuse MAIL FROM with this reply
         self.refuse = dict(refuse or {})  # rcpt -> reply line, e.g. "550 5.1.1 unknown"
         self.data_reply = data_reply  # e.g. "451 4.3.0 try later"; None: accept
@@ -123,7 +132,7 @@ class SmtpServer:
 class SilentServer:
     """Accepts TCP connections and never answers, like a wedged or filtering host."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.host, self.port = self._sock.getsockname()
         self._conns: list[socket.socket] = []

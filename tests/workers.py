@@ -27,7 +27,7 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{s['NAME']}"
 
 
-test_database_url.__test__ = False
+test_database_url.__test__ = False  # type: ignore[attr-defined]  # pytest reads it
 
 
 @pytest.fixture

@@ -9,17 +9,19 @@ worker never loses its claim.
 """
 
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import Delivery, DeliveryStatus
+from sending.models import Delivery, DeliveryStatus
 
 DUE = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 
-def claim(domain: str, limit: int, now=None) -> tuple[str, list[Delivery]]:
+def claim(domain: str, limit: int, now: datetime | None = None) -> tuple[str, list[Delivery]]:
     """(token, Deliveries) for up to `limit` due Deliveries to `domain`, oldest due first."""
     now = now or timezone.now()
     due = Delivery.objects.filter(domain=domain, status__in=DUE, next_attempt_at__lte=now)
@@ -38,7 +40,7 @@ def claim(domain: str, limit: int, now=None) -> tuple[str, list[Delivery]]:
     return token, list(claimed)
 
 
-def release(token: str, pks, now=None) -> int:
+def release(token: str, pks: Iterable[int], now: datetime | None = None) -> int:
     """Give claimed Deliveries back unattempted (the task stopped early)."""
     now = now or timezone.now()
     mine = Delivery.objects.filter(
@@ -47,7 +49,7 @@ def release(token: str, pks, now=None) -> int:
     return _requeue(mine, now)
 
 
-def return_stale(now=None) -> int:
+def return_stale(now: datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.SES_DELIVERY_CLAIM_TIMEOUT)
     return _requeue(
@@ -55,7 +57,7 @@ def return_stale(now=None) -> int:
     )
 
 
-def _requeue(deliveries, now) -> int:
+def _requeue(deliveries: QuerySet[Delivery], now: datetime) -> int:
     common = {"claimed_at": None, "claim_token": "", "next_attempt_at": now, "updated_at": now}
     fresh = deliveries.filter(attempts=0).update(status=DeliveryStatus.QUEUED, **common)
     tried = deliveries.filter(attempts__gt=0).update(status=DeliveryStatus.DEFERRED, **common)

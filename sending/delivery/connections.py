@@ -10,19 +10,23 @@ before it is used again. The cache is per worker process.
 import contextlib
 import smtplib
 import time
+from collections.abc import Hashable
 
 from django.conf import settings
 
-from ..smtp_client import SmtpSession
+from sending.smtp.client import SmtpSession
 
-_cache: dict[tuple, tuple[SmtpSession, float]] = {}
+# What makes two sessions interchangeable (the engine's: host, address, port, TLS, AUTH).
+Key = tuple[Hashable, ...]
+
+_cache: dict[Key, tuple[SmtpSession, float]] = {}
 
 
 def _limit() -> float:
-    return float(getattr(settings, "SES_SMTP_CONNECTION_CACHE_SECONDS", 0) or 0)
+    return settings.SES_SMTP_CONNECTION_CACHE_SECONDS
 
 
-def take(key: tuple) -> SmtpSession | None:
+def take(key: Key) -> SmtpSession | None:
     """A live cached session for `key`, or None."""
     expire()
     entry = _cache.pop(key, None)
@@ -35,7 +39,7 @@ def take(key: tuple) -> SmtpSession | None:
     return None
 
 
-def put(key: tuple, session: SmtpSession) -> None:
+def put(key: Key, session: SmtpSession) -> None:
     """Keep `session` for the next batch, or end it when caching is off or it is closed."""
     old = _cache.pop(key, None)
     if old is not None:

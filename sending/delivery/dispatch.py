@@ -7,6 +7,8 @@ which also picks up retries when their time comes and claims a crash left.
 """
 
 import logging
+from collections.abc import Collection, Iterable
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -14,11 +16,10 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from sending.delivery import claim
+from sending.delivery.claim import DUE
+from sending.models import Delivery
 from sesconsole import ratelimit
-
-from ..models import Delivery
-from . import claim
-from .claim import DUE
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +44,14 @@ def _paced_key(domain: str) -> str:
 PACED_STEP = 1.0
 
 
-def publish(domains, *, dedupe: bool = True) -> None:
+def publish(domains: Iterable[str], *, dedupe: bool = True) -> None:
     """A delivery task for each of `domains`.
 
     A task starts SES_DELIVERY_GATHER_SECONDS after it is published (a short
     countdown, not a schedule: retries are rows), so that mail accepted in
     that moment travels in the same batch and session instead of a task each.
     """
-    from ..tasks import deliver_domain
+    from sending.tasks import deliver_domain
 
     client = ratelimit.redis_client() if dedupe else None
     gather = settings.SES_DELIVERY_GATHER_SECONDS if dedupe else 0
@@ -69,14 +70,14 @@ def started(domain: str) -> None:
         client.delete(_pending_key(domain))
 
 
-def publish_when_due(domain: str, now=None) -> None:
+def publish_when_due(domain: str, now: datetime | None = None) -> None:
     """A task for when `domain`'s next delivery is due, if that is sooner than the sweep.
 
-    Acceptance paces an account's deliveries (sending.limits.pace): they are due one
+    Acceptance paces an account's deliveries (sending.acceptance.limits.pace): they are due one
     after another, a fraction of a second apart, and the task that found nothing due
     yet must not leave them to the sweep.
     """
-    from ..tasks import deliver_domain
+    from sending.tasks import deliver_domain
 
     now = now or timezone.now()
     # Only what is due later: mail due now has the task its acceptance published.
@@ -96,7 +97,7 @@ def publish_when_due(domain: str, now=None) -> None:
     deliver_domain.apply_async((domain,), countdown=wait)
 
 
-def publish_on_commit(domains) -> None:
+def publish_on_commit(domains: Collection[str]) -> None:
     """Publish after the current transaction commits.
 
     Like Celery's delay_on_commit, but robust: the message is already durable,
@@ -107,7 +108,7 @@ def publish_on_commit(domains) -> None:
         transaction.on_commit(partial(publish, sorted(domains)), robust=True)
 
 
-def due_domains(now=None) -> list[str]:
+def due_domains(now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
     return list(
         Delivery.objects.filter(status__in=DUE, next_attempt_at__lte=now)
@@ -117,7 +118,7 @@ def due_domains(now=None) -> list[str]:
     )
 
 
-def sweep(now=None) -> tuple[int, int]:
+def sweep(now: datetime | None = None) -> tuple[int, int]:
     """Beat: return stale claims to the queue, publish every destination with due work.
 
     Returns (claims returned, destinations published).

@@ -13,19 +13,28 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
 from domains.models import SenderDomain
+from sending.build import mime, verp
+from sending.build.dkim.sign import Signer, SigningError
+from sending.delivery import claim, connections, dispatch, routing, simulator
+from sending.delivery.outcomes import Extra, Try, record
+from sending.delivery.routing import Route
+from sending.models import (
+    Attachment,
+    AttemptCategory,
+    Delivery,
+    DeliveryStatus,
+    EventType,
+    Message,
+)
+from sending.smtp.client import SessionError, SmtpSession
+from sending.smtp.status import Outcome, classify, deferred, dropped
 from sesconsole.crypto import UndecryptableSecret
-
-from .. import mime, routing, simulator
-from ..dkim_sign import Signer, SigningError
-from ..models import Attachment, Delivery, EventType
-from ..smtp_client import SessionError, SmtpSession
-from ..smtp_replies import Outcome, classify
-from . import claim, connections, dispatch
-from .outcomes import Extra, Try, dropped, record
 
 logger = logging.getLogger(__name__)
 
@@ -64,23 +73,28 @@ def _elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
+# A message built and signed (its bytes, its sender's domain), or why it cannot be now.
+Prepared = tuple[bytes, str] | Outcome
+
+
 class Batch:
-    def __init__(self, domain: str, token: str, deliveries):
+    def __init__(self, domain: str, token: str, deliveries: list[Delivery]) -> None:
         self.domain, self.token, self.deliveries = domain, token, deliveries
         # What building needs of every message in the batch, in two queries.
         ids = {d.message_id for d in deliveries}
-        self.recipients = defaultdict(list)
+        # message pk -> (kind, address) of each of its Deliveries
+        self.recipients: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
         for message_id, kind, address in (
             Delivery.objects.filter(message_id__in=ids)
             .order_by("pk")
             .values_list("message_id", "kind", "recipient")
         ):
             self.recipients[message_id].append((kind, address))
-        self.attachments = defaultdict(list)
+        self.attachments: defaultdict[int, list[Attachment]] = defaultdict(list)
         for attachment in Attachment.objects.filter(message_id__in=ids).order_by("pk"):
             self.attachments[attachment.message_id].append(attachment)
-        # message pk -> (signed bytes or None, sender domain, the outcome when not built)
-        self.prepared: dict[int, tuple[bytes | None, str, Outcome | None]] = {}
+        # message pk -> what _prepare said of it
+        self.prepared: dict[int, Prepared] = {}
         self.signers: dict[str, Signer | SigningError | UndecryptableSecret] = {}
 
     def run(self) -> int:
@@ -95,7 +109,7 @@ class Batch:
         finally:
             connection.close()
 
-    def _guarded(self, step, delivery, *args) -> int:
+    def _guarded(self, step: Callable[..., int], delivery: Delivery, *args: Any) -> int:
         """One delivery's step; a fault of ours (a bug, a corrupt row) defers that
         delivery alone, so it retries with backoff and expires like any deferral
         instead of failing the batch and coming back at once, forever."""
@@ -104,37 +118,37 @@ class Batch:
         except Exception as error:
             logger.exception("delivery %s failed", delivery.pk)
             text = f"Internal error, will retry: {type(error).__name__}: {error}"[:500]
-            outcome = Outcome("deferred", False, "other", None, "4.3.0", text)
+            outcome = deferred(AttemptCategory.OTHER, "4.3.0", text)
             return self._record(delivery, [Try(outcome)])
 
     # Building and signing, once per message.
 
-    def _prepare(self, delivery) -> tuple[bytes | None, str, Outcome | None]:
-        """(signed message, the sender's domain, None), or (None, the domain, the outcome
-        of a message that cannot be built now: dropped, or deferred for a fault of ours)."""
+    def _prepare(self, delivery: Delivery) -> Prepared:
+        """(signed message, the sender's domain), or the outcome of a message that cannot
+        be built now: dropped, or deferred for a fault of ours."""
         message = delivery.message
         if message.pk not in self.prepared:
             self.prepared[message.pk] = self._build(message)
         return self.prepared[message.pk]
 
-    def _build(self, message):
+    def _build(self, message: Message) -> Prepared:
         sender_domain = message.from_address.rpartition("@")[2].lower()
         try:
             raw = mime.build(message, self.attachments[message.pk], self.recipients[message.pk])
         except mime.BuildError as error:
-            return None, sender_domain, dropped(str(error))
+            return dropped(str(error))
         signer = self._signer(message, sender_domain)
         if isinstance(signer, UndecryptableSecret):
             # The operator can fix the keys; the mail waits for that, with the reason.
-            return None, sender_domain, unusable_key(signer)
+            return unusable_key(signer)
         if isinstance(signer, SigningError):
-            return None, sender_domain, dropped(f"Cannot DKIM-sign: {signer}")
+            return dropped(f"Cannot DKIM-sign: {signer}")
         try:
-            return signer.sign(raw) + raw, sender_domain, None
+            return signer.sign(raw) + raw, sender_domain
         except SigningError as error:
-            return None, sender_domain, dropped(f"Cannot DKIM-sign: {error}")
+            return dropped(f"Cannot DKIM-sign: {error}")
 
-    def _signer(self, message, name: str):
+    def _signer(self, message: Message, name: str) -> Signer | SigningError | UndecryptableSecret:
         if name not in self.signers:
             domain = message.sender.domain if message.sender else None
             if domain is None or domain.name.lower() != name:
@@ -152,43 +166,46 @@ class Batch:
 
     # The three routes.
 
-    def _simulate(self, delivery) -> int:
-        data, _, failure = self._prepare(delivery)
-        if data is None:
-            return self._record(delivery, [Try(failure)])
+    def _simulate(self, delivery: Delivery) -> int:
+        prepared = self._prepare(delivery)
+        if isinstance(prepared, Outcome):
+            return self._record(delivery, [Try(prepared)])
         started = time.monotonic()
         outcome, extra = simulate(delivery)
         tries = [Try(outcome, "simulator", "", None, None, _elapsed_ms(started))]
         return self._record(delivery, tries, extra)
 
-    def _unroutable(self, delivery, route) -> int:
+    def _unroutable(self, delivery: Delivery, route: Route) -> int:
         if route.permanent:
-            outcome = Outcome("bounced", True, "mailbox", None, "5.1.2", route.reason)
+            outcome = Outcome(
+                DeliveryStatus.BOUNCED, True, AttemptCategory.MAILBOX, None, "5.1.2", route.reason
+            )
         else:
-            outcome = Outcome("deferred", False, "connection", None, "4.4.3", route.reason)
+            outcome = deferred(AttemptCategory.CONNECTION, "4.4.3", route.reason)
         return self._record(delivery, [Try(outcome)])
 
-    def _send(self, delivery, connection: Connection) -> int:
-        data, sender_domain, failure = self._prepare(delivery)
-        if data is None:
-            return self._record(delivery, [Try(failure)])
+    def _send(self, delivery: Delivery, connection: Connection) -> int:
+        prepared = self._prepare(delivery)
+        if isinstance(prepared, Outcome):
+            return self._record(delivery, [Try(prepared)])
+        data, sender_domain = prepared
         session = connection.session()
         failures = connection.take_failures()
         if session is None:
             return self._record(delivery, failures)
         if delivery.account.tls_required and session.tls_version is None:
             text = f"TLS required by the account, not offered by {session.host}"
-            outcome = Outcome("deferred", False, "tls", None, "4.7.4", text)
-            return self._record(delivery, [*failures, connection.try_(outcome, 0)])
+            deferral = deferred(AttemptCategory.TLS, "4.7.4", text)
+            return self._record(delivery, [*failures, _tried(session, deferral, 0)])
         started = time.monotonic()
-        return_path = mime.verp_address(delivery, sender_domain)
+        return_path = verp.verp_address(delivery, sender_domain)
         result = session.send(return_path, [delivery.recipient], data)
         outcome = result.outcomes.get(delivery.recipient) or result.error
         if outcome is None:  # cannot happen with one recipient; never lose the delivery
-            outcome = Outcome("deferred", False, "other", None, "", "no reply for the recipient")
-        return self._record(delivery, [*failures, connection.try_(outcome, _elapsed_ms(started))])
+            outcome = deferred(AttemptCategory.OTHER, "", "no reply for the recipient")
+        return self._record(delivery, [*failures, _tried(session, outcome, _elapsed_ms(started))])
 
-    def _record(self, delivery, tries, extra=None) -> int:
+    def _record(self, delivery: Delivery, tries: list[Try], extra: Extra | None = None) -> int:
         return int(record(delivery, self.token, tries, extra) is not None)
 
 
@@ -201,11 +218,11 @@ class Connection:
     plaintext retry: its credentials never travel in the clear.
     """
 
-    def __init__(self, route):
+    def __init__(self, route: Route) -> None:
         self.route = route
         self.index = 0
         self.current: SmtpSession | None = None
-        self.key: tuple = ()
+        self.key: connections.Key = ()
         self.failures: list[Try] = []
 
     def session(self) -> SmtpSession | None:
@@ -240,7 +257,7 @@ class Connection:
                     self.failures.append(
                         Try(error.outcome, host, ip, port, tls, _elapsed_ms(started))
                     )
-                    if error.outcome.category != "tls":
+                    if error.outcome.category != AttemptCategory.TLS:
                         break
             self.index += 1
         return None
@@ -252,10 +269,6 @@ class Connection:
         # With no session at all every Delivery gets the same tries: keep them.
         return list(failures)
 
-    def try_(self, outcome: Outcome, duration_ms: int) -> Try:
-        s = self.current
-        return Try(outcome, s.host, s.ip, s.port, s.tls_version, duration_ms)
-
     def close(self) -> None:
         """End the batch: a healthy session is kept a moment for the next one."""
         if self.current is not None:
@@ -263,11 +276,16 @@ class Connection:
             self.current = None
 
 
+def _tried(session: SmtpSession, outcome: Outcome, duration_ms: int) -> Try:
+    """The try of one Delivery on `session`."""
+    return Try(outcome, session.host, session.ip, session.port, session.tls_version, duration_ms)
+
+
 def unusable_key(error: UndecryptableSecret) -> Outcome:
-    return Outcome("deferred", False, "other", None, "4.3.0", f"{error}; will retry")
+    return deferred(AttemptCategory.OTHER, "4.3.0", f"{error}; will retry")
 
 
-def _source_address():
+def _source_address() -> tuple[str, int] | None:
     address = settings.SES_SMTP_SOURCE_ADDRESS
     return (address, 0) if address else None
 
@@ -277,7 +295,7 @@ def _source_address():
 SIMULATED_OK = "OK (mailbox simulator)"
 
 
-def simulate(delivery) -> tuple[Outcome, Extra | None]:
+def simulate(delivery: Delivery) -> tuple[Outcome, Extra | None]:
     behaviour = simulator.behaviour(delivery.recipient)
     delivered = classify(250, "2.0.0", SIMULATED_OK)
     if behaviour == "success":

@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .. import blocklist
-from ..models import (
+from sending.delivery import pgwrite
+from sending.models import (
     Attempt,
+    AttemptCategory,
     BounceCategory,
     BounceType,
     Delivery,
@@ -37,8 +39,8 @@ from ..models import (
     Event,
     EventType,
 )
-from ..smtp_replies import Outcome
-from . import pgwrite
+from sending.smtp.status import Outcome
+from sending.suppression import rules
 
 EVENT_FOR = {
     DeliveryStatus.DELIVERED: EventType.DELIVERED,
@@ -64,16 +66,8 @@ class Try:
 class Extra:
     """What the mailbox simulator adds to a delivery: an auto-reply, a complaint."""
 
-    detail: dict = field(default_factory=dict)
-    events: list[tuple[str, dict]] = field(default_factory=list)
-
-
-def reply_line(outcome: Outcome) -> str:
-    return " ".join(str(p) for p in (outcome.code, outcome.enhanced, outcome.text) if p)
-
-
-def dropped(reason: str) -> Outcome:
-    return Outcome("dropped", False, "build", None, "", reason)
+    detail: dict[str, Any] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -83,22 +77,28 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (jitter, not a secret)
 
 
-def expired(delivery: Delivery, now) -> bool:
+def expired(delivery: Delivery, now: datetime) -> bool:
     return now - delivery.created_at >= timedelta(hours=settings.SES_DELIVERY_EXPIRY_HOURS)
 
 
-def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None = None, now=None):
+def record(
+    delivery: Delivery,
+    token: str,
+    tries: list[Try],
+    extra: Extra | None = None,
+    now: datetime | None = None,
+) -> DeliveryStatus | None:
     """Record a round of tries for a claimed Delivery; the new status, or None if not ours."""
     now = now or timezone.now()
     final = tries[-1].outcome
     attempt = delivery.attempts + 1
-    status = DeliveryStatus(final.outcome)
+    status = final.status
     detail = _detail(tries[-1], attempt)
-    fields = {
+    fields: dict[str, Any] = {
         "attempts": attempt,
         "claimed_at": None,
         "claim_token": "",
-        "last_reply": reply_line(final),
+        "last_reply": final.reply_line,
         "updated_at": now,
         "next_attempt_at": None,
     }
@@ -144,23 +144,27 @@ def record(delivery: Delivery, token: str, tries: list[Try], extra: Extra | None
             if blocks:
                 reason = fields["last_reply"]
                 task_id = delivery.message.message_id
-                blocklist.block_hard_bounce(delivery.recipient, delivery.account, reason, task_id)
+                rules.block_hard_bounce(delivery.recipient, delivery.account, reason, task_id)
     for name, value in fields.items():
         setattr(delivery, name, value)
     return status
 
 
-def bounce_columns(final: Outcome, *, expired: bool = False) -> dict:
+def bounce_columns(final: Outcome, *, expired: bool = False) -> dict[str, str]:
     """Delivery.bounce_type and bounce_category of a bounce whose last reply was `final`."""
-    category = final.category if final.category in BounceCategory.values else "other"
+    category = (
+        BounceCategory(final.category)
+        if final.category in BounceCategory.values
+        else BounceCategory.OTHER
+    )
     hard = final.hard and not expired
     return {
         "bounce_type": BounceType.HARD if hard else BounceType.SOFT,
-        "bounce_category": BounceCategory(category),
+        "bounce_category": category,
     }
 
 
-def _blocklists(delivery, fields: dict) -> bool:
+def _blocklists(delivery: Delivery, fields: dict[str, Any]) -> bool:
     """A hard mailbox bounce puts the address on the platform blocklist."""
     return (
         fields.get("bounce_type") == BounceType.HARD
@@ -169,16 +173,16 @@ def _blocklists(delivery, fields: dict) -> bool:
     )
 
 
-def _detail(last: Try, attempt: int) -> dict:
+def _detail(last: Try, attempt: int) -> dict[str, Any]:
     outcome = last.outcome
-    detail = {"attempt": attempt, "reason": reply_line(outcome)}
+    detail: dict[str, Any] = {"attempt": attempt, "reason": outcome.reply_line}
     if outcome.code is not None:
         detail["code"] = outcome.code
     if outcome.enhanced:
         detail["enhanced"] = outcome.enhanced
-    if outcome.category in ("policy", "mailbox", "full", "tls", "connection", "auth"):
+    if outcome.category not in (AttemptCategory.OTHER, AttemptCategory.BUILD):
         detail["category"] = outcome.category
-    if outcome.category == "policy":
+    if outcome.category == AttemptCategory.POLICY:
         # Not the recipient's fault: the operator should look at content or reputation.
         detail["policy"] = True
     if last.host:
@@ -190,11 +194,11 @@ def _detail(last: Try, attempt: int) -> dict:
     return detail
 
 
-def _attempt(delivery, t: Try, now) -> Attempt:
+def _attempt(delivery: Delivery, t: Try, now: datetime) -> Attempt:
     return Attempt(
         delivery=delivery,
         created_at=now,
-        outcome=t.outcome.outcome,
+        outcome=t.outcome.status,
         category=t.outcome.category,
         mx_host=t.host[:255],
         mx_ip=t.ip[:45],

@@ -13,13 +13,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 
-from accounts.models import ApiKey
 from sesconsole import crypto
-
-from .errors import ApiError, invalid_parameter, missing_parameter
+from sesconsole.api import registry
+from sesconsole.api.errors import api_error, invalid_parameter, missing_parameter
+from sesconsole.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +52,14 @@ class Authorization:
 
 def parse_authorization(value: str | None) -> Authorization:
     if not value:
-        raise ApiError("AuthFailure.InvalidAuthorization", "The Authorization header is missing.")
+        raise Refusal("AuthFailure.InvalidAuthorization", "The Authorization header is missing.")
     match = _AUTH_RE.fullmatch(value.strip())
     if not match:
-        raise ApiError("AuthFailure.InvalidAuthorization")
+        raise api_error("AuthFailure.InvalidAuthorization")
     names = tuple(match["signed_headers"].split(";"))
     for required in REQUIRED_SIGNED_HEADERS:
         if required not in names:
-            raise ApiError(
+            raise Refusal(
                 "AuthFailure.InvalidAuthorization",
                 f"SignedHeaders must include `{required}`.",
             )
@@ -129,7 +131,7 @@ def verify_tc3(
     max_skew: int = 300,
     service: str = SERVICE,
 ) -> str:
-    """Check the request's TC3 signature; return its SecretId or raise ApiError.
+    """Check the request's TC3 signature; return its SecretId or raise Refusal.
 
     `header(name)` gives a request header by lower-case name; `lookup_secret`
     maps a SecretId to its SecretKey, or None when it is unknown or disabled.
@@ -139,16 +141,16 @@ def verify_tc3(
     timestamp = _timestamp(header)
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > max_skew:
-        raise ApiError("AuthFailure.SignatureExpire")
+        raise api_error("AuthFailure.SignatureExpire")
     utc_date = datetime.fromtimestamp(int(timestamp), tz=UTC).strftime("%Y-%m-%d")
     if auth.service != service or auth.date != utc_date:
-        raise ApiError(
+        raise Refusal(
             "AuthFailure.SignatureFailure",
             "The credential scope must be `<UTC date of X-TC-Timestamp>/ses/tc3_request`.",
         )
     secret_key = lookup_secret(auth.secret_id)
     if secret_key is None:
-        raise ApiError("AuthFailure.SecretIdNotFound")
+        raise api_error("AuthFailure.SecretIdNotFound")
     text = canonical_request(
         method,
         query_string if method == "GET" else "",
@@ -158,11 +160,11 @@ def verify_tc3(
     )
     expected = signature(secret_key, timestamp, auth.date, auth.service, text)
     if not hmac.compare_digest(expected, auth.signature):
-        raise ApiError("AuthFailure.SignatureFailure")
+        raise api_error("AuthFailure.SignatureFailure")
     return auth.secret_id
 
 
-def meta_header(meta: dict) -> HeaderGetter:
+def meta_header(meta: dict[str, Any]) -> HeaderGetter:
     """Header lookup on a WSGI environ, keeping the raw Host (never get_host())."""
 
     def get(name: str) -> str | None:
@@ -173,12 +175,13 @@ def meta_header(meta: dict) -> HeaderGetter:
     return get
 
 
-def authenticate(request, body: bytes):
-    """Verify a Django request; return its usable ApiKey (account loaded) or raise ApiError."""
-    found = {}
+def authenticate(request: HttpRequest, body: bytes) -> registry.Credential:
+    """Verify a Django request; return its usable credential (account loaded) or raise
+    Refusal."""
+    found: dict[str, registry.Credential] = {}
 
     def lookup(secret_id: str) -> str | None:
-        key = ApiKey.objects.usable().select_related("account").filter(secret_id=secret_id).first()
+        key = registry.find_credential(secret_id)
         if key is None:
             return None
         try:
@@ -192,7 +195,7 @@ def authenticate(request, body: bytes):
         return secret
 
     verify_tc3(
-        method=request.method,
+        method=request.method or "",  # handle() let only POST and GET through
         query_string=request.META.get("QUERY_STRING", ""),
         header=meta_header(request.META),
         body=body,

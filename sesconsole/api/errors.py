@@ -1,4 +1,7 @@
-"""API errors: a Tencent error code and a message, rendered into the error envelope."""
+"""The API's side of refusals (sesconsole.refusals): the Tencent error envelope, the
+wording of the platform-wide codes, and the refusals of parameter checking."""
+
+from sesconsole.refusals import Refusal
 
 # Messages for the platform-wide codes when a raiser gives none; they follow
 # the wording of Tencent's common error code table.
@@ -20,32 +23,27 @@ DEFAULT_MESSAGES = {
 }
 
 
-class ApiError(Exception):
-    """An error returned to the API client as `{"Error": {"Code", "Message"}}`."""
-
-    def __init__(self, code: str, message: str = "", param: str | None = None):
-        self.code = code
-        self.message = message or DEFAULT_MESSAGES.get(code, code)
-        # The request parameter refused, where one is ("Destination"): the
-        # console shows the message under that parameter's form field.
-        self.param = param
-        super().__init__(f"{self.code}: {self.message}")
-
-    def as_dict(self) -> dict:
-        return {"Code": self.code, "Message": self.message}
+def api_error(code: str, message: str = "") -> Refusal:
+    """A refusal of the API itself, worded as Tencent words its platform-wide codes."""
+    return Refusal(code, message or DEFAULT_MESSAGES.get(code, code))
 
 
-def missing_parameter(name: str) -> ApiError:
-    return ApiError("MissingParameter", f"The parameter `{name}` is missing.")
+def as_dict(refusal: Refusal) -> dict[str, str]:
+    """The `Error` object of the Tencent envelope."""
+    return {"Code": refusal.code, "Message": refusal.message}
 
 
-def unknown_parameter(name: str) -> ApiError:
-    return ApiError("UnknownParameter", f"The parameter `{name}` is not recognized.")
+def missing_parameter(name: str) -> Refusal:
+    return Refusal("MissingParameter", f"The parameter `{name}` is missing.")
 
 
-def invalid_parameter(message: str) -> ApiError:
-    return ApiError("InvalidParameter", message)
+def unknown_parameter(name: str) -> Refusal:
+    return Refusal("UnknownParameter", f"The parameter `{name}` is not recognized.")
 
 
-def invalid_parameter_value(message: str, code: str = "InvalidParameterValue") -> ApiError:
-    return ApiError(code, message)
+def invalid_parameter(message: str) -> Refusal:
+    return Refusal("InvalidParameter", message)
+
+
+def invalid_parameter_value(message: str, code: str = "InvalidParameterValue") -> Refusal:
+    return Refusal(code, message)

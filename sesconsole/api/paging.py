@@ -1,11 +1,13 @@
 """Offset/Limit of the list actions, one rule for all of them."""
 
-from .errors import ApiError
+from typing import Any
+
+from sesconsole.refusals import Refusal
 
 MAX_LIMIT = 100
 
 
-def page_slice(params: dict, *, require_limit: bool = False) -> slice:
+def page_slice(params: dict[str, Any], *, require_limit: bool = False) -> slice:
     """The slice of a list action's results its Offset and Limit ask for.
 
     Limit is at most 100 (FailedOperation.InvalidLimit, as the spec's error
@@ -17,7 +19,7 @@ def page_slice(params: dict, *, require_limit: bool = False) -> slice:
     """
     offset, limit = params.get("Offset") or 0, params.get("Limit") or 0
     if require_limit and limit < 1:
-        raise ApiError("InvalidParameterValue", "Limit must be between 1 and 100.")
+        raise Refusal("InvalidParameterValue", "Limit must be between 1 and 100.")
     if limit > MAX_LIMIT:
-        raise ApiError("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
+        raise Refusal("FailedOperation.InvalidLimit", f"Limit is at most {MAX_LIMIT}.")
     return slice(offset, offset + limit if limit else None)

@@ -10,33 +10,84 @@ project starts):
         ...
 
 A handler gets the validated params and returns the Response fields without
-RequestId; it raises sesconsole.api.errors.ApiError for a client error.
+RequestId; it raises sesconsole.refusals.Refusal for a client error.
+
+Who holds the API credentials is registered the same way (`credentials`): the
+gateway, below every app, only knows that a SecretId finds a Credential.
 """
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+from sesconsole.usage import Tenant
 
 from . import schema
 
 
+class ApiTenant(Tenant, Protocol):
+    """What the gateway reads of an account. The account is accounts.models.Account,
+    which the gateway, below every app, may not import: handlers name it themselves."""
+
+    @property
+    def api_rate_per_second(self) -> int: ...
+
+
+class Credential(Protocol):
+    """A usable SecretId's key: its account, its SecretKey (which may raise
+    sesconsole.crypto.UndecryptableSecret), and a note that it was used."""
+
+    @property
+    def account(self) -> ApiTenant: ...
+
+    @property
+    def secret_key(self) -> str: ...
+
+    def mark_used(self) -> None: ...
+
+
+AccountT = TypeVar("AccountT")
+
+
 @dataclass(frozen=True)
-class ApiContext:
+class ApiContext(Generic[AccountT]):
+    """One API request as its handler sees it. Handlers take ApiContext[Account]
+    (accounts.models.Account); a bare ApiContext leaves the account untyped."""
+
     request_id: str
-    account: Any  # accounts.models.Account
-    api_key: Any  # accounts.models.ApiKey
+    account: AccountT
+    api_key: Credential
     action: str
     region: str
     language: str
-    request: Any  # django.http.HttpRequest
+    request: HttpRequest
 
 
-Handler = Callable[[ApiContext, dict], dict]
+Handler = Callable[[ApiContext[Any], dict[str, Any]], dict[str, Any]]
 
 _handlers: dict[str, Handler] = {}
+
+
+CredentialLookup = Callable[[str], Credential | None]
+_credential_lookups: list[CredentialLookup] = []
+
+
+def credentials(lookup: CredentialLookup) -> CredentialLookup:
+    """Decorator registering how a SecretId finds its usable Credential (or None)."""
+    if _credential_lookups:
+        raise ImproperlyConfigured("API credentials are looked up by one app only.")
+    _credential_lookups.append(lookup)
+    return lookup
+
+
+def find_credential(secret_id: str) -> Credential | None:
+    if not _credential_lookups:
+        raise ImproperlyConfigured("No app registers the API's credentials (registry.credentials).")
+    return _credential_lookups[0](secret_id)
 
 
 def _check_name(name: str) -> None:
@@ -76,8 +127,7 @@ def registered() -> frozenset[str]:
 def override(name: str, fn: Handler | None) -> Iterator[None]:
     """Handle `name` with `fn` (None: leave it unhandled) inside the block, then restore."""
     _check_name(name)
-    missing = object()
-    previous = _handlers.get(name, missing)
+    previous = _handlers.get(name)
     if fn is None:
         _handlers.pop(name, None)
     else:
@@ -85,7 +135,7 @@ def override(name: str, fn: Handler | None) -> Iterator[None]:
     try:
         yield
     finally:
-        if previous is missing:
+        if previous is None:
             _handlers.pop(name, None)
         else:
             _handlers[name] = previous

@@ -1,7 +1,7 @@
 """Request validation against the action input objects declared in spec/api.json.
 
 `validate(action, params)` returns a cleaned copy of the parameters or raises
-ApiError (MissingParameter, UnknownParameter, InvalidParameter,
+Refusal (MissingParameter, UnknownParameter, InvalidParameter,
 InvalidParameterValue) naming the parameter by its path, e.g. `Template.TemplateID`
 or `Datas.0.Email`: the same path a GET request spells out in its query.
 """
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import ImproperlyConfigured
@@ -113,7 +114,7 @@ def input_fields(action: str) -> tuple[Field, ...]:
 # --- validation -----------------------------------------------------------------
 
 
-def validate(action: str, params: dict) -> dict:
+def validate(action: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check `params` against the action's input; return them with types made exact."""
     return _object(input_fields(action), params, "")
 
@@ -122,14 +123,14 @@ def _join(prefix: str, name: str | int) -> str:
     return f"{prefix}.{name}" if prefix else str(name)
 
 
-def _object(fields: tuple[Field, ...], value, path: str) -> dict:
+def _object(fields: tuple[Field, ...], value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_parameter(f"The parameter `{path}` must be an object.")
     known = {f.name for f in fields}
     for name in value:
         if name not in known:
             raise unknown_parameter(_join(path, name))
-    cleaned = {}
+    cleaned: dict[str, Any] = {}
     for f in fields:
         item = value.get(f.name)
         # The SDK leaves unset fields out; other clients send null for them.
@@ -141,7 +142,7 @@ def _object(fields: tuple[Field, ...], value, path: str) -> dict:
     return cleaned
 
 
-def _field(f: Field, value, path: str):
+def _field(f: Field, value: Any, path: str) -> Any:
     if f.type == "list":
         if not isinstance(value, list):
             raise invalid_parameter(f"The parameter `{path}` must be an array.")
@@ -161,7 +162,7 @@ def _text(value: str, path: str) -> str:
     return value
 
 
-def _element(member: str, value, path: str):
+def _element(member: str, value: Any, path: str) -> Any:
     if member not in SCALAR_MEMBERS:
         return _object(load().objects[member], value, path)
     kind = SCALAR_MEMBERS[member]
@@ -190,13 +191,13 @@ def _element(member: str, value, path: str):
 # --- GET: flattened query parameters ----------------------------------------------
 
 
-def unflatten(pairs: list[tuple[str, str]]) -> dict:
+def unflatten(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Rebuild nested params from `a.0.b=v` keys (the SDK's GET flattening).
 
     A level whose keys are all numbers becomes a list; its indices must run
     0..n-1, as the SDK writes them.
     """
-    root: dict = {}
+    root: dict[str, Any] = {}
     for key, value in pairs:
         parts = key.split(".", MAX_KEY_DEPTH)
         if len(parts) > MAX_KEY_DEPTH:
@@ -221,7 +222,7 @@ def unflatten(pairs: list[tuple[str, str]]) -> dict:
     return {name: _listify(child, name) for name, child in root.items()}
 
 
-def _listify(node, path: str):
+def _listify(node: Any, path: str) -> Any:
     if not isinstance(node, dict):
         return node
     node = {name: _listify(child, _join(path, name)) for name, child in node.items()}
@@ -232,15 +233,16 @@ def _listify(node, path: str):
     return [node[str(i)] for i in range(len(node))]
 
 
-def coerce(action: str, params: dict) -> dict:
+def coerce(action: str, params: dict[str, Any]) -> dict[str, Any]:
     """Turn GET's string values into the declared ints and bools.
 
     Values that do not convert stay strings, so that `validate` names them.
     """
-    return _coerce_object(input_fields(action), params)
+    coerced: dict[str, Any] = _coerce_object(input_fields(action), params)
+    return coerced
 
 
-def _coerce_object(fields: tuple[Field, ...], value):
+def _coerce_object(fields: tuple[Field, ...], value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     by_name = {f.name: f for f in fields}
@@ -250,7 +252,7 @@ def _coerce_object(fields: tuple[Field, ...], value):
     }
 
 
-def _coerce_field(f: Field, value):
+def _coerce_field(f: Field, value: Any) -> Any:
     if f.type == "list":
         if not isinstance(value, list):
             return value
@@ -258,7 +260,7 @@ def _coerce_field(f: Field, value):
     return _coerce_element(f.member, value)
 
 
-def _coerce_element(member: str, value):
+def _coerce_element(member: str, value: Any) -> Any:
     if member not in SCALAR_MEMBERS:
         return _coerce_object(load().objects[member], value)
     if not isinstance(value, str):
@@ -272,7 +274,7 @@ def _coerce_element(member: str, value):
     return value
 
 
-def parse_query(action: str, query_string: str) -> dict:
+def parse_query(action: str, query_string: str) -> dict[str, Any]:
     """Params of a GET request: parse, un-flatten and coerce its query string."""
     try:
         pairs = parse_qsl(query_string, keep_blank_values=True, errors="strict")

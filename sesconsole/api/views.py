@@ -8,34 +8,34 @@ given a charset in the content type, silently skips error detection.
 import json
 import logging
 import uuid
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts import usage
-from sesconsole import ratelimit
-
-from . import auth, registry, schema
-from .errors import ApiError, invalid_parameter, missing_parameter
+from sesconsole import ratelimit, usage
+from sesconsole.api import auth, registry, schema
+from sesconsole.api.errors import api_error, as_dict, invalid_parameter, missing_parameter
+from sesconsole.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/json"
 
 
-def _reply(request_id: str, fields: dict) -> HttpResponse:
+def _reply(request_id: str, fields: dict[str, Any]) -> HttpResponse:
     body = json.dumps({"Response": {**fields, "RequestId": request_id}})
     return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
-def _error_reply(request_id: str, error: ApiError) -> HttpResponse:
-    return _reply(request_id, {"Error": error.as_dict()})
+def _error_reply(request_id: str, error: Refusal) -> HttpResponse:
+    return _reply(request_id, {"Error": as_dict(error)})
 
 
 @csrf_exempt
-def gateway(request):
+def gateway(request: HttpRequest) -> HttpResponseBase:
     # The official SDK always signs its requests, so an unsigned GET is a
     # person who typed the service's address into a browser.
     if request.method == "GET" and "HTTP_AUTHORIZATION" not in request.META:
@@ -43,7 +43,7 @@ def gateway(request):
     request_id = str(uuid.uuid4())
     try:
         return _reply(request_id, handle(request, request_id))
-    except ApiError as error:
+    except Refusal as error:
         return _error_reply(request_id, error)
     except Exception:
         logger.exception(
@@ -51,13 +51,13 @@ def gateway(request):
             request_id,
             request.META.get("HTTP_X_TC_ACTION"),
         )
-        return _error_reply(request_id, ApiError("InternalError"))
+        return _error_reply(request_id, api_error("InternalError"))
 
 
-def handle(request, request_id: str) -> dict:
+def handle(request: HttpRequest, request_id: str) -> dict[str, Any]:
     """Run one API request through the checks and its handler; return the Response fields."""
     if request.method not in ("POST", "GET"):
-        raise ApiError("UnsupportedProtocol")
+        raise api_error("UnsupportedProtocol")
     body = read_body(request) if request.method == "POST" else b""
     action = request.META.get("HTTP_X_TC_ACTION", "").strip()
     if not action:
@@ -72,12 +72,12 @@ def handle(request, request_id: str) -> dict:
     handler = registry.get(action)
     if handler is None:
         if action in schema.action_names():
-            raise ApiError(
+            raise Refusal(
                 "InvalidAction", f"The action `{action}` is not available on this service yet."
             )
-        raise ApiError("InvalidAction", f"The action `{action[:100]}` does not exist.")
+        raise Refusal("InvalidAction", f"The action `{action[:100]}` does not exist.")
     if not ratelimit.hit(f"api:{account.pk}:{action}", account.api_rate_per_second, period=1):
-        raise ApiError(
+        raise Refusal(
             "RequestLimitExceeded",
             f"At most {account.api_rate_per_second} {action} requests per second are allowed.",
         )
@@ -98,21 +98,22 @@ def handle(request, request_id: str) -> dict:
     return result
 
 
-def read_body(request) -> bytes:
+def read_body(request: HttpRequest) -> bytes:
     """The raw body, refusing more than SES_API_MAX_BODY bytes.
 
     Read from the stream rather than request.body, which enforces the much
     smaller DATA_UPLOAD_MAX_MEMORY_SIZE and raises instead of answering.
     """
     limit = settings.SES_API_MAX_BODY
-    too_large = ApiError("RequestSizeLimitExceeded", f"The request body exceeds {limit} bytes.")
+    too_large = Refusal("RequestSizeLimitExceeded", f"The request body exceeds {limit} bytes.")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > limit:
         raise too_large
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while chunk := request.read(limit + 1 - size):
         chunks.append(chunk)
         size += len(chunk)
@@ -125,13 +126,13 @@ def check_version(version: str) -> None:
     if not version:
         raise missing_parameter("X-TC-Version")
     if version != schema.api_version():
-        raise ApiError(
+        raise Refusal(
             "NoSuchVersion",
             f"The API version `{version[:40]}` does not exist; use {schema.api_version()}.",
         )
 
 
-def request_params(request, action: str, body: bytes) -> dict:
+def request_params(request: HttpRequest, action: str, body: bytes) -> dict[str, Any]:
     if request.method == "GET":
         return schema.parse_query(action, request.META.get("QUERY_STRING", ""))
     try:

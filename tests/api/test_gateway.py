@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from accounts.models import ApiKey
 from sesconsole.api import registry
-from sesconsole.api.errors import ApiError
 from sesconsole.api.views import read_body
+from sesconsole.refusals import Refusal
 from tests.tc3 import envelope, tc3_headers
 
 LIST = {"Limit": 10, "Offset": 0}
@@ -344,7 +344,7 @@ def test_read_body_counts_the_bytes_it_reads(settings, content_length):
     settings.SES_API_MAX_BODY = 1000
     stream = io.BytesIO(b"x" * 1001)
     request = SimpleNamespace(META={"CONTENT_LENGTH": content_length}, read=stream.read)
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refusal) as info:
         read_body(request)
     assert info.value.code == "RequestSizeLimitExceeded"
     stream = io.BytesIO(b"x" * 1000)
@@ -415,7 +415,7 @@ def test_parameter_validation(call_api, action, params, code, path):
 
 def test_handler_api_error(call_api):
     def refuse(ctx, params):
-        raise ApiError("FailedOperation.EmailAddrInBlacklist", "address in blocklist")
+        raise Refusal("FailedOperation.EmailAddrInBlacklist", "address in blocklist")
 
     with handled_by("GetEmailTemplate", refuse):
         reply = call_api("GetEmailTemplate", {"TemplateID": 1})

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domains.models import DomainStatus, SenderDomain
-from sending import blocklist
 from sending.models import CustomBlock
+from sending.suppression import rules
 from sesconsole.api import registry, schema
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 
 # Required params of the four list actions that hand Offset to the database.
 LIST_ACTIONS = {
@@ -307,7 +307,7 @@ def meaningful(world: World, action: str) -> dict[str, list]:
         b64("a\x00b"),
         b64("x" * 70_000),
     ]
-    good = {
+    good: dict[str, list] = {
         "EmailIdentity": [
             "new.acme.example",
             "empty.acme.example",
@@ -608,8 +608,8 @@ def world(api, account, verified_sender, approved_template):
     SenderDomain.objects.create(
         account=account, name="empty.acme.example", status=DomainStatus.VERIFIED
     )
-    blocklist.block_hard_bounce("bounced@example.com", account, "550 no such user")
-    blocklist.add_custom(account, ["blocked@example.com"])
+    rules.block_hard_bounce("bounced@example.com", account, "550 no such user")
+    rules.add_custom(account, ["blocked@example.com"])
     sent = api(
         "SendEmail",
         {
@@ -740,7 +740,7 @@ def test_exchange_fails_on_an_internal_error(api, logged_errors):
 
 def test_exchange_fails_on_an_undocumented_code(api, logged_errors):
     def refuse(ctx, params):
-        raise ApiError("InvalidParameterValue.NoSuchThing", "made up")
+        raise Refusal("InvalidParameterValue.NoSuchThing", "made up")
 
     with registry.override("GetEmailTemplate", refuse), pytest.raises(AssertionError):
         exchange(api, logged_errors, "GetEmailTemplate", params={"TemplateID": 1})

@@ -9,9 +9,9 @@ from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.credential import Credential
 
 from sesconsole.api import schema
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 
-SEND_EMAIL = {
+SEND_EMAIL: dict = {
     "FromEmailAddress": "Example <noreply@mail.example.com>",
     "Subject": "Hello",
     "Destination": ["a@example.com", "b@example.com"],
@@ -21,8 +21,8 @@ SEND_EMAIL = {
 }
 
 
-def error(action, params) -> ApiError:
-    with pytest.raises(ApiError) as info:
+def error(action, params) -> Refusal:
+    with pytest.raises(Refusal) as info:
         schema.validate(action, params)
     return info.value
 
@@ -225,7 +225,7 @@ def test_unflatten_keeps_list_order_by_index_not_by_arrival():
     ],
 )
 def test_unflatten_refuses_ambiguous_queries(pairs):
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refusal) as info:
         schema.unflatten(pairs)
     assert info.value.code == "InvalidParameter"
 
@@ -242,7 +242,7 @@ def test_unflatten_takes_keys_up_to_the_depth_bound():
 @pytest.mark.parametrize("segment", ["a", "0"])
 def test_unflatten_refuses_keys_nested_deeper_than_the_bound(depth, segment):
     key = ".".join(["Template"] + [segment] * (depth - 1))
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refusal) as info:
         schema.unflatten([("Limit", "1"), (key, "1")])
     assert info.value.code == "InvalidParameterValue"
     assert info.value.message == (
@@ -309,7 +309,7 @@ def test_parse_query_leaves_bad_ints_for_validation_to_name(value):
 
 
 def test_parse_query_refuses_invalid_utf8():
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refusal) as info:
         schema.parse_query("ListEmailTemplates", "Limit=%ff&Offset=0")
     assert info.value.code == "InvalidParameter"
 

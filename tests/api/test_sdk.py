@@ -14,7 +14,7 @@ from tencentcloud.ses.v20201002 import models, ses_client
 
 from accounts.models import ApiKey
 from sesconsole.api import registry
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 from tests.sdk import sdk_profile
 
 TEMPLATES = [
@@ -172,7 +172,7 @@ def test_unknown_action(endpoint, cred):
 
 def test_handler_error_code_reaches_the_sdk(endpoint, cred):
     def refuse(ctx, params):
-        raise ApiError("FailedOperation.EmailAddrInBlacklist", "address in blocklist")
+        raise Refusal("FailedOperation.EmailAddrInBlacklist", "address in blocklist")
 
     client = ses_client.SesClient(cred, "ap-guangzhou", profile(endpoint))
     req = models.SendEmailRequest()

@@ -11,7 +11,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 
 from sesconsole.api import schema
 from sesconsole.api.auth import meta_header, verify_tc3
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 from tests.tc3 import tc3_headers
 
 SECRET_ID = "AKIDunittest0001"
@@ -51,7 +51,7 @@ def verify(headers, body=b"", query="", *, method="POST", now=None, secrets=None
 
 
 def error_of(*args, **kwargs) -> str:
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(Refusal) as info:
         verify(*args, **kwargs)
     return info.value.code
 

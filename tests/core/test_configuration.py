@@ -89,7 +89,7 @@ def test_deploy_check_flags_the_embedded_default(tmp_path):
         "sesconsole.W001",
         "sesconsole.W002",
         "sesconsole.W003",
-        "sesconsole.W004",
+        "domains.W002",
     ]:
         assert check_id in report
 
@@ -115,7 +115,7 @@ def test_bad_nameserver_is_a_system_check_error(tmp_path):
         text=True,
     )
     assert result.returncode != 0
-    assert "sesconsole.E002" in result.stderr and "dns.example.com" in result.stderr
+    assert "domains.E001" in result.stderr and "dns.example.com" in result.stderr
 
 
 def test_healthz(client, db):
@@ -137,8 +137,8 @@ def check_errors(tmp_path, **env) -> str:
 def test_delivery_settings_are_checked(tmp_path):
     # A claim timeout within the task's time limit would let a live worker lose its claim.
     short_claim = check_errors(tmp_path, SES_DELIVERY_CLAIM_TIMEOUT="300")
-    assert "sesconsole.E003" in short_claim
-    assert "sesconsole.E004" in check_errors(tmp_path, SES_RETRY_DELAYS="60,soon")
-    assert "sesconsole.E004" in check_errors(tmp_path, SES_RETRY_DELAYS="0")
-    assert "sesconsole.E005" in check_errors(tmp_path, SES_DELIVERY_BATCH="0")
+    assert "sending.E001" in short_claim
+    assert "sending.E002" in check_errors(tmp_path, SES_RETRY_DELAYS="60,soon")
+    assert "sending.E002" in check_errors(tmp_path, SES_RETRY_DELAYS="0")
+    assert "sending.E003" in check_errors(tmp_path, SES_DELIVERY_BATCH="0")
     assert check_errors(tmp_path, SES_RETRY_DELAYS="30,120", SES_DELIVERY_BATCH="10") == ""

@@ -55,7 +55,7 @@ def dkim_attributes(response) -> list[dict]:
 
 
 def by_name(response) -> dict[str, list[dict]]:
-    result = {}
+    result: dict[str, list[dict]] = {}
     for attribute in response["Attributes"]:
         result.setdefault(attribute["SendDomain"], []).append(attribute)
     return result

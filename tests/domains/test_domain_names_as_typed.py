@@ -9,7 +9,7 @@ from django.urls import reverse
 from domains.models import SenderDomain
 from domains.names import normalize_domain
 from domains.services import parse_address
-from sesconsole.api.errors import ApiError
+from sesconsole.refusals import Refusal
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_what_is_still_refused(typed, message):
 
 @pytest.mark.parametrize("address", ["a@http://mail.example.org/", "a@mail.example.org/"])
 def test_an_email_address_is_never_trimmed(address):
-    with pytest.raises(ApiError):
+    with pytest.raises(Refusal):
         parse_address(address)
 
 

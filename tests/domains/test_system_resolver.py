@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from domains import dns
 from domains.models import CheckState, DomainStatus, RecordStatus, SenderDomain
 from domains.tasks import check_domain
-from sending import routing
+from sending.delivery import routing
 from tests.domains.publish import publish
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +104,13 @@ def test_mx_routing_of_a_missing_domain_through_the_system_resolver(system_dns, 
     route = routing.route("nowhere.example")
     assert (route.kind, route.permanent) == ("fail", True)
     assert "NXDOMAIN" in route.reason
+
+
+def test_a_missing_resolv_conf_is_reported_by_the_checks(settings, tmp_path):
+    from domains.checks import check_system_resolver
+
+    assert check_system_resolver(None) == []  # this machine's own file
+    settings.SES_DNS_RESOLV_CONF = str(tmp_path / "missing.conf")
+    assert [w.id for w in check_system_resolver(None)] == ["domains.W003"]
+    settings.SES_DNS_NAMESERVERS = ["127.0.0.1:5353"]  # configured: resolv.conf is not read
+    assert check_system_resolver(None) == []

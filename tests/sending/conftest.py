@@ -14,8 +14,8 @@ import pytest
 from accounts.models import User
 from domains import keys
 from domains.models import DkimOption, DomainStatus, SenderAddress, SenderDomain
+from sending.acceptance.service import SendRequest, accept
 from sending.delivery import connections
-from sending.service import SendRequest, accept
 from templates_app import workflow
 from templates_app.models import Category
 from tests.templates_app.helpers import words
@@ -116,7 +116,7 @@ def signing_sender(account, verified_sender, dns_zone, delivery_settings):
     """verified_sender with DKIM keys (RSA and Ed25519) published in the loopback DNS.
 
     The account may send custom content, so tests can send text and HTML directly, and
-    its rate is high enough that acceptance paces nothing (tests/sending/test_pacing.py
+    its rate is high enough that acceptance paces nothing (tests/sending/acceptance/test_pacing.py
     covers pacing): every delivery is due at once.
     """
     domain = verified_sender.domain

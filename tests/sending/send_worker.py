@@ -1,4 +1,4 @@
-"""A separate process that accepts mail through sending.service, for concurrency tests.
+"""A separate process that accepts mail through sending.acceptance.service, for concurrency tests.
 
 Usage: python -m tests.sending.send_worker ACCOUNT_ID SENDER_ID COUNT RECIPIENT...
 Prints "accepted refused" counts. DATABASE_URL must name the test database.
@@ -15,9 +15,9 @@ def main():
     django.setup()
     from accounts.models import Account
     from domains.models import SenderAddress
+    from sending.acceptance.service import SendRequest, accept
     from sending.models import DeliveryStatus
-    from sending.service import SendRequest, accept
-    from sesconsole.api.errors import ApiError
+    from sesconsole.refusals import Refusal
 
     account_id, sender_id, count, *recipients = sys.argv[1:]
     account = Account.objects.get(pk=account_id)
@@ -27,7 +27,7 @@ def main():
         request = SendRequest(sender=sender, subject=f"n{i}", to=recipients, text="hello")
         try:
             message = accept(account, request)
-        except ApiError:
+        except Refusal:
             refused += len(recipients)
             continue
         statuses = list(message.deliveries.values_list("status", flat=True))

@@ -3,7 +3,8 @@ that a refused request left nothing behind."""
 
 import copy
 
-from sending.models import Attachment, Delivery, Event, Message
+from sending.models import Attachment, Delivery, Event, Message, SendStatus
+from sending.suppression.lookup import refusals_for
 
 DROP = object()
 
@@ -35,3 +36,8 @@ def nothing_written():
         Attachment.objects.count(),
         Event.objects.count(),
     ) == (0, 0, 0, 0)
+
+
+def refusal(account, address: str) -> SendStatus:
+    """What the lists say of mail from `account` to `address` (SendStatus.OK: nothing)."""
+    return refusals_for(account, [address]).get(address.lower(), SendStatus.OK)

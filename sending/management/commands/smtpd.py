@@ -3,13 +3,15 @@
 import asyncio
 import logging
 import signal
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from sending.smtp.server import SubmissionServer
-from sending.smtp.tls import server_context
+from sending.smtp.submission.server import SubmissionServer
+from sending.smtp.submission.tls import server_context
 
 
 class Command(BaseCommand):
@@ -18,14 +20,21 @@ class Command(BaseCommand):
         "sender address and its SMTP password (settings SES_SMTPD_*)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--bind", default=None, help="address to listen on (SES_SMTPD_BIND)")
         parser.add_argument(
             "--starttls-port", type=int, default=None, help="SES_SMTPD_STARTTLS_PORT"
         )
         parser.add_argument("--tls-port", type=int, default=None, help="SES_SMTPD_TLS_PORT")
 
-    def handle(self, *args, bind, starttls_port, tls_port, **options):
+    def handle(
+        self,
+        *args: Any,
+        bind: str | None,
+        starttls_port: int | None,
+        tls_port: int | None,
+        **options: Any,
+    ) -> None:
         if not logging.getLogger().isEnabledFor(logging.DEBUG):
             # aiosmtpd logs every command, addresses included, at INFO.
             logging.getLogger("mail.log").setLevel(logging.WARNING)
