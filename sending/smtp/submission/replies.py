@@ -54,7 +54,7 @@ DEFAULT_REPLY = (550, "5.6.0")
 LOCAL_ERROR = "451 4.3.0 A temporary local problem; try again later"
 
 
-def for_api_error(error: Refusal) -> str:
+def for_refusal(error: Refusal) -> str:
     code, enhanced = API_REPLIES.get(error.code, DEFAULT_REPLY)
     return reply(code, enhanced, f"{error.message} ({error.code})")
 

@@ -153,7 +153,7 @@ class SubmissionHandler:
             return refusal.reply
         except Refusal as error:
             log.info("refused from %s (%s): %s", login.email, server.peer_ip, error)
-            return replies.for_api_error(error)
+            return replies.for_refusal(error)
         except Exception:
             log.exception("accepting a message from %s failed", login.email)
             return replies.LOCAL_ERROR

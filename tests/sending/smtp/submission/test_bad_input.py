@@ -78,7 +78,7 @@ def outcome(account, sender, data: bytes) -> str:
     except Refused as refused:
         return refused.reply[:3]
     except Refusal as error:
-        return replies.for_api_error(error)[:3]
+        return replies.for_refusal(error)[:3]
     return "ok"
 
 

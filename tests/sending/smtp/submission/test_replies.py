@@ -59,12 +59,12 @@ def test_reply_classes(code, reply):
     number, enhanced = reply
     klass = "4" if code in TEMPORARY else "5"
     assert str(number)[0] == enhanced[0] == klass
-    line = replies.for_api_error(Refusal(code, "Why it was refused."))
+    line = replies.for_refusal(Refusal(code, "Why it was refused."))
     assert line == f"{number} {enhanced} Why it was refused. ({code})"
 
 
 def test_replies_stay_one_short_line():
-    line = replies.for_api_error(Refusal("InvalidParameterValue", "a\r\nb " + "x" * 2000))
+    line = replies.for_refusal(Refusal("InvalidParameterValue", "a\r\nb " + "x" * 2000))
     assert "\r" not in line and "\n" not in line
     assert line.startswith("550 5.6.0 a b ")
     assert len(line) <= 510
