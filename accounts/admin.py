@@ -50,6 +50,7 @@ class AccountAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "allow_custom_content",
+                    "time_zone",
                     "sending_suspended",
                     "suspension_reason",
                     "suspended_at",

@@ -1,6 +1,9 @@
+import zoneinfo
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 
 from .models import ApiKey, Invitation, User
@@ -87,17 +90,29 @@ class DeliverySettingsForm(forms.ModelForm):
         from .models import Account
 
         model = Account
-        fields = ["tls_required"]
-        labels = {"tls_required": "Only deliver over TLS"}
+        fields = ["tls_required", "time_zone"]
+        labels = {"tls_required": "Only deliver over TLS", "time_zone": "Time zone"}
         help_texts = {
             "tls_required": (
                 "Send mail only when the recipient's server accepts an encrypted (TLS 1.2+) "
                 "connection. Mail to a server without TLS is retried, then bounced after "
                 "72 hours with that reason. Most large providers support TLS."
-            )
+            ),
+            "time_zone": (
+                "Where your day starts: the daily quota and the warm-up caps start again at "
+                "midnight here, and batch tasks paused for the day go on then."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        default = f"The service's ({settings.TIME_ZONE})"
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["time_zone"] = forms.ChoiceField(
+            choices=[("", default), *((z, z) for z in zones)],
+            required=False,
+            label="Time zone",
+            help_text=self.Meta.help_texts["time_zone"],
+        )
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", "Save"))

@@ -56,6 +56,10 @@ class SenderDomain(models.Model):
         max_length=10, choices=CheckState.choices, default=CheckState.IDLE
     )
     check_requested_at = models.DateTimeField(null=True, blank=True)
+    # Warm-up (domains.warmup): the day of SES_WARMUP_SCHEDULE the domain is on; None
+    # once past it (and for the domains that sent before warm-up existed).
+    warmup_step = models.PositiveSmallIntegerField(null=True, blank=True, default=0)
+    warmup_evaluated_on = models.DateField(null=True, blank=True)
 
     objects = SenderDomainQuerySet.as_manager()
 

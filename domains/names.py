@@ -1,7 +1,7 @@
 """Domain names: validation, IDNA, and where a name sits in its DNS zone."""
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import idna
 from django.core.exceptions import ValidationError
@@ -57,6 +57,8 @@ def host_of(raw: str) -> str:
     return host
 
 
+# A list of a million addresses has few distinct domains: each is checked once.
+@lru_cache(maxsize=65536)
 def ascii_domain(raw: str) -> str:
     """The ASCII (IDNA) form of a bare domain name (the part of an address after
     @, say), or ValidationError saying why not: nothing is trimmed."""

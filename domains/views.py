@@ -13,7 +13,7 @@ from sesconsole import smtp_headers
 from sesconsole.confirm import confirm_delete
 from sesconsole.refusals import Refusal
 
-from . import services
+from . import services, warmup
 from .forms import DomainForm, SenderAddressForm, SmtpPasswordForm
 from .models import UNKNOWN, DomainStatus, SenderAddress, SenderDomain
 from .names import is_subdomain, unicode_domain
@@ -54,10 +54,15 @@ def _records_context(domain):
 def domain_detail(request, pk):
     domain = owned_or_404(request, SenderDomain, pk=pk)
     context = _records_context(domain)
+    warming = warmup.describe(domain)
+    # The thresholds as people write them: 5%, 0.1%.
+    for name in ("max_bounce_percent", "max_complaint_percent"):
+        warming[name] = f"{warming[name]:g}"
     context.update(
         unicode_name=unicode_domain(domain.name),
         is_subdomain=is_subdomain(domain.name),
         pending_hours=settings.SES_DOMAIN_PENDING_HOURS,
+        warmup=warming,
     )
     return render(request, "domains/domain_detail.html", context)
 

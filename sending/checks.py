@@ -1,5 +1,6 @@
 """System checks of delivery and of the SMTP submission server's settings."""
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,4 +63,46 @@ def check_smtpd(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[
     for name in numbers.split(" "):
         if getattr(settings, name) < 1:
             errors.append(Error(f"{name} must be at least 1.", id="sending.E011"))
+    return errors
+
+
+@register()
+def check_batch(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Batch sending's chunks, lease and warm-up schedule."""
+    errors: list[CheckMessage] = []
+    if settings.SES_BATCH_CHUNK < 1 or settings.SES_BATCH_HORIZON_SECONDS <= 0:
+        errors.append(
+            Error(
+                "SES_BATCH_CHUNK must be at least 1 and SES_BATCH_HORIZON_SECONDS above 0.",
+                id="sending.E020",
+            )
+        )
+    schedule = settings.SES_WARMUP_SCHEDULE
+    if settings.SES_WARMUP_SCHEDULE_INVALID or any(n < 1 for n in schedule):
+        bad = ", ".join(settings.SES_WARMUP_SCHEDULE_INVALID + [str(n) for n in schedule if n < 1])
+        errors.append(
+            Error(
+                f"SES_WARMUP_SCHEDULE must list daily caps of at least 1: not {bad}.",
+                hint='For example "200,500,1000,5000"; empty turns warm-up off.',
+                id="sending.E021",
+            )
+        )
+    elif any(b < a for a, b in itertools.pairwise(schedule)):
+        errors.append(
+            Error(
+                "SES_WARMUP_SCHEDULE must not decrease: each day's cap is at least the last.",
+                id="sending.E022",
+            )
+        )
+    for name in ("SES_WARMUP_MAX_BOUNCE_RATE", "SES_WARMUP_MAX_COMPLAINT_RATE"):
+        if not 0 <= getattr(settings, name) <= 1:
+            errors.append(Error(f"{name} is a fraction, 0 to 1 (0.05 is 5%).", id="sending.E023"))
+    if settings.SES_BATCH_LEASE_SECONDS < 2:
+        errors.append(
+            Error(
+                "SES_BATCH_LEASE_SECONDS must be at least 2.",
+                hint="A worker renews it with each chunk; shorter, a live worker loses its task.",
+                id="sending.E024",
+            )
+        )
     return errors

@@ -13,4 +13,6 @@ urlpatterns = [
     path("messages/", log.message_log, name="messages"),
     path("messages/<int:pk>/", log.message_detail, name="message"),
     path("blocklist/", include("sending.suppression.urls")),
+    path("batch/", include("sending.batch.urls_tasks")),
+    path("recipient-lists/", include("sending.batch.urls_lists")),
 ]

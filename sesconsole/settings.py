@@ -282,6 +282,39 @@ SES_DELIVERY_SWEEP_SECONDS = env.float("SES_DELIVERY_SWEEP_SECONDS", default=30.
 # meanwhile into its batch (with Redis, one task waits per destination).
 SES_DELIVERY_GATHER_SECONDS = env.float("SES_DELIVERY_GATHER_SECONDS", default=0.2)
 
+# --- batch sending ------------------------------------------------------------
+# Recipients a task expands per transaction (a few queries each), and how far ahead
+# of the account's rate it books them: a chunk holds at most this many seconds of the
+# rate, so transactional mail never queues long behind a batch.
+SES_BATCH_CHUNK = env.int("SES_BATCH_CHUNK", default=1000)
+SES_BATCH_HORIZON_SECONDS = env.float("SES_BATCH_HORIZON_SECONDS", default=10.0)
+# A worker's hold on a task it is expanding; a killed worker's task is taken up again after it.
+SES_BATCH_LEASE_SECONDS = env.int("SES_BATCH_LEASE_SECONDS", default=120)
+SES_BATCH_SWEEP_SECONDS = env.float("SES_BATCH_SWEEP_SECONDS", default=60.0)
+SES_RECEIVER_MAX_LISTS = env.int("SES_RECEIVER_MAX_LISTS", default=200)
+SES_RECEIVER_MAX_ADDRESSES = env.int("SES_RECEIVER_MAX_ADDRESSES", default=5_000_000)
+SES_IMPORT_DIR = Path(env.str("SES_IMPORT_DIR", default=str(VAR_DIR / "imports")))
+# Warm-up of new sender domains: the daily cap of each day of sending, then no cap.
+# In the spirit of the schedules large providers publish for new IPs and domains.
+# Empty (SES_WARMUP_SCHEDULE=) turns warm-up off; entries that are not whole numbers are
+# reported by `manage.py check` (sending.E021) rather than failing here.
+_WARMUP = [
+    n.strip()
+    for n in env.list(
+        "SES_WARMUP_SCHEDULE",
+        default=[
+            *("200", "500", "1000", "2000", "5000", "10000", "20000", "50000"),
+            *("100000", "200000", "500000", "1000000"),
+        ],
+    )
+    if n.strip()
+]
+SES_WARMUP_SCHEDULE = [int(n) for n in _WARMUP if n.isdigit()]
+SES_WARMUP_SCHEDULE_INVALID = [n for n in _WARMUP if not n.isdigit()]
+# A day over either rate takes the cap a step back; a day within both, a step on.
+SES_WARMUP_MAX_BOUNCE_RATE = env.float("SES_WARMUP_MAX_BOUNCE_RATE", default=0.05)
+SES_WARMUP_MAX_COMPLAINT_RATE = env.float("SES_WARMUP_MAX_COMPLAINT_RATE", default=0.001)
+
 # --- SMTP submission (manage.py smtpd) ---
 # Listens on one STARTTLS port and one implicit-TLS port (RFC 8314) of this address.
 SES_SMTPD_BIND = env.str("SES_SMTPD_BIND", default="127.0.0.1")
@@ -352,6 +385,9 @@ CELERY_BEAT_SCHEDULE = {
     "check-suspensions": {"task": "sending.tasks.check_suspensions", "schedule": 900.0},
     "purge-message-bodies": {"task": "sending.tasks.purge_message_bodies", "schedule": 3600.0},
     "purge-expired-blocks": {"task": "sending.tasks.purge_expired_blocks", "schedule": 3600.0},
+    "sweep-batches": {"task": "sending.sweep_batches", "schedule": SES_BATCH_SWEEP_SECONDS},
+    "evaluate-warmup": {"task": "sending.evaluate_warmup", "schedule": 600.0},
+    "sweep-imports": {"task": "sending.sweep_imports", "schedule": 60.0},
     "sweep-deliveries": {
         "task": "sending.sweep_deliveries",
         "schedule": SES_DELIVERY_SWEEP_SECONDS,

@@ -1,6 +1,6 @@
 """What an account used today, from the shared counters in sesconsole.ratelimit."""
 
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 from typing import Protocol
 
 from django.utils import timezone
@@ -12,9 +12,9 @@ from sesconsole import ratelimit
 KEEP = 2 * 86400
 
 
-def day_start(now: datetime | None = None) -> int:
-    """Unix seconds of the last midnight in the service's time zone (TIME_ZONE)."""
-    local = timezone.localtime(now)
+def day_start(now: datetime | None = None, tz: tzinfo | None = None) -> int:
+    """Unix seconds of the last midnight in `tz` (default: the service's TIME_ZONE)."""
+    local = timezone.localtime(now, tz)
     midnight = datetime.combine(local.date(), time.min, tzinfo=local.tzinfo)
     return int(midnight.timestamp())
 
@@ -37,3 +37,10 @@ def count_api_request(account: Tenant) -> None:
 
 def api_requests_today(account: Tenant) -> int:
     return ratelimit.peek(_api_key(account), KEEP, start=day_start())
+
+
+def next_day(now: datetime | None = None, tz: tzinfo | None = None) -> datetime:
+    """The next midnight in `tz` (default: TIME_ZONE), as an aware datetime."""
+    local = timezone.localtime(now, tz)
+    tomorrow = local.date().toordinal() + 1
+    return datetime.combine(datetime.fromordinal(tomorrow).date(), time.min, tzinfo=local.tzinfo)

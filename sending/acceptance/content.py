@@ -112,7 +112,7 @@ def template_content(account: Account, template: dict[str, Any], subject: str) -
     )
 
 
-def _simple_part(raw: object, name: str) -> str:
+def simple_part(raw: object, name: str) -> str:
     if raw is None:
         return ""
     param, code = f"Simple.{name}", "InvalidParameterValue.EmailContentIsWrong"
@@ -155,7 +155,7 @@ def parse_content(account: Account, params: dict[str, Any], subject: str) -> Con
         raise Refusal(
             "FailedOperation.MissingEmailContent", "Give the content: Template (or Simple)."
         )
-    html, text = _simple_part(simple.get("Html"), "Html"), _simple_part(simple.get("Text"), "Text")
+    html, text = simple_part(simple.get("Html"), "Html"), simple_part(simple.get("Text"), "Text")
     try:
         return simple_content(subject, html, text, "Simple has neither Html nor Text.")
     except Refusal as error:

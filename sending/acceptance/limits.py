@@ -42,7 +42,7 @@ def _takes(
 ) -> list[tuple[Take, int, SendStatus]]:
     return [
         (
-            Take(f"send:day:{account.pk}", DAY_KEEP, day_start()),
+            Take(f"send:day:{account.pk}", DAY_KEEP, day_start(tz=account.zone)),
             account.daily_quota,
             SendStatus.DAILY_LIMIT,
         ),
@@ -92,7 +92,7 @@ def give_back(taken: Iterable[Take]) -> None:
 
 
 def sent_today(account: Account) -> int:
-    return ratelimit.peek(f"send:day:{account.pk}", DAY_KEEP, start=day_start())
+    return ratelimit.peek(f"send:day:{account.pk}", DAY_KEEP, start=day_start(tz=account.zone))
 
 
 def give_back_recipient(
@@ -103,4 +103,57 @@ def give_back_recipient(
         take_
         for take_, _, _ in _takes(account, sender_email, recipient)
         if count_quota or not take_.key.startswith("send:day:")
+    )
+
+
+def take_budget(account: Account, wanted: int, warmup: tuple[str, int, int] | None = None) -> int:
+    """Take up to `wanted` units of today's quota, and of a warm-up cap
+    (`warmup` = (counter key, day start, cap)); how many both granted.
+
+    What one refused is given back to the other: a chunk of a batch task takes
+    what is left of the day in one round trip and leaves the rest cached.
+    """
+    if wanted <= 0:
+        return 0
+    day = Take(f"send:day:{account.pk}", DAY_KEEP, day_start(tz=account.zone))
+    takes = [(day, account.daily_quota)]
+    if warmup is not None:
+        warm_key, warm_start, warm_cap = warmup
+        takes.append((Take(warm_key, DAY_KEEP, warm_start), warm_cap))
+    totals = ratelimit.count_many((t.key, t.period, wanted, t.start) for t, _ in takes)
+    granted = wanted
+    for (_, limit), total in zip(takes, totals, strict=True):
+        granted = min(granted, max(0, limit - (total - wanted)))
+    if granted < wanted:
+        ratelimit.count_many((t.key, t.period, granted - wanted, t.start) for t, _ in takes)
+    return granted
+
+
+def give_back_budget(account: Account, amount: int, warmup: tuple[str, int, int] | None) -> None:
+    if amount <= 0:
+        return
+    takes = [Take(f"send:day:{account.pk}", DAY_KEEP, day_start(tz=account.zone))]
+    if warmup is not None:
+        takes.append(Take(warmup[0], DAY_KEEP, warmup[1]))
+    ratelimit.count_many((t.key, t.period, -amount, t.start) for t in takes)
+
+
+def take_pairs(account: Account, sender_email: str, recipients: list[str]) -> list[bool]:
+    """The per-sender-and-recipient hourly cap for many recipients in one round trip:
+    whether each (lower-cased) recipient is within it; refused ones are given back."""
+    pairs = [
+        Take(f"send:pair:{account.pk}:{sender_email}:{recipient}", HOUR, None)
+        for recipient in recipients
+    ]
+    totals = ratelimit.count_many((t.key, t.period, 1, t.start) for t in pairs)
+    allowed = [total <= account.hourly_per_recipient for total in totals]
+    give_back(t for t, ok in zip(pairs, allowed, strict=True) if not ok)
+    return allowed
+
+
+def give_back_pairs(account: Account, sender_email: str, recipients: list[str]) -> None:
+    """Return the hourly-cap units take_pairs allowed (their chunk was not written)."""
+    give_back(
+        Take(f"send:pair:{account.pk}:{sender_email}:{recipient}", HOUR, None)
+        for recipient in recipients
     )

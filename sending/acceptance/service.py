@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from domains import warmup
 from domains.models import SenderAddress
 from sending.acceptance import limits
 from sending.delivery import simulator
@@ -128,10 +129,16 @@ def accept(account: Account, request: SendRequest) -> Message:
         code, text = REFUSAL_ERRORS[verdicts[0][2]]
         raise Refusal(code, text)
     try:
-        return _write(account, request, verdicts)
+        message = _write(account, request, verdicts)
     except BaseException:
         _give_back(account, request, verdicts)
         raise
+    # Transactional mail is not held back by the sender domain's warm-up, but counts in it.
+    warmup.count(
+        request.sender.domain,
+        sum(s == SendStatus.OK and not simulator.is_simulated(a) for a, _, s in verdicts),
+    )
+    return message
 
 
 def _give_back(account: Account, request: SendRequest, verdicts: list[Verdict]) -> None:

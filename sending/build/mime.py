@@ -20,6 +20,7 @@ Choices:
   when not ASCII. HTML alone gets a plain-text alternative made from it.
 """
 
+import copy
 import email.policy
 import re
 from collections.abc import Iterable
@@ -29,8 +30,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from html.parser import HTMLParser
 
 from sending.acceptance.headers import has_control
-from sending.models import Attachment, Message, Recipient
-from templates_app.variables import render
+from sending.models import Attachment, Delivery, Message, Recipient
+from templates_app.variables import TemplateDataError, render
 
 # 7bit: bodies are quoted-printable or base64 when not ASCII. The headers are
 # set raw (already folded), and refold_source="none" keeps them as they are.
@@ -50,10 +51,32 @@ def render_parts(message: Message) -> tuple[str, str]:
         raise BuildError(f"The bodies of {message.message_id} were purged.")
     revision = message.template_revision  # no query when it has none
     if revision is not None:
-        return render(revision.html, revision.text, message.template_data or {})
+        try:
+            return render(revision.html, revision.text, message.template_data or {})
+        except TemplateDataError as error:
+            raise BuildError(f"{message.message_id} cannot be filled: {error}") from error
     if not (message.html or message.text):  # a template send whose template was deleted
         raise BuildError(f"{message.message_id} has no content: its template is gone.")
     return message.html, message.text
+
+
+def personalise(message: Message, delivery: Delivery) -> Message:
+    """The mail of one Delivery of a personal (batch) Message: the recipient's data over
+    the message's, the subject filled from it, a Message-ID and Date of its own. The
+    Message-ID is fixed by the Delivery, so a retry carries the same one."""
+    mail = copy.copy(message)
+    data = {**(message.template_data or {}), **(delivery.data or {})}
+    mail.template_data = data
+    try:
+        mail.subject = render("", message.subject, data)[1]
+    except TemplateDataError as error:
+        raise BuildError(
+            f"The subject cannot be filled for {delivery.recipient}: {error}"
+        ) from error
+    domain = message.from_address.rpartition("@")[2]
+    mail.smtp_message_id = f"<{message.message_id}.{delivery.pk}@{domain}>"
+    mail.created_at = delivery.created_at
+    return mail
 
 
 # Headers

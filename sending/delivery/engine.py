@@ -82,10 +82,12 @@ class Batch:
         self.domain, self.token, self.deliveries = domain, token, deliveries
         # What building needs of every message in the batch, in two queries.
         ids = {d.message_id for d in deliveries}
-        # message pk -> (kind, address) of each of its Deliveries
+        # message pk -> (kind, address) of each of its Deliveries; a personal message's
+        # mail names its one recipient (and it may have a million).
+        shared = {d.message_id for d in deliveries if not d.message.personal}
         self.recipients: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
         for message_id, kind, address in (
-            Delivery.objects.filter(message_id__in=ids)
+            Delivery.objects.filter(message_id__in=shared)
             .order_by("pk")
             .values_list("message_id", "kind", "recipient")
         ):
@@ -127,14 +129,22 @@ class Batch:
         """(signed message, the sender's domain), or the outcome of a message that cannot
         be built now: dropped, or deferred for a fault of ours."""
         message = delivery.message
+        if message.personal:  # each recipient's own mail, built for it alone
+            try:
+                mail = mime.personalise(message, delivery)
+            except mime.BuildError as error:
+                return dropped(str(error))
+            return self._build(mail, [("to", delivery.recipient)])
         if message.pk not in self.prepared:
             self.prepared[message.pk] = self._build(message)
         return self.prepared[message.pk]
 
-    def _build(self, message: Message) -> Prepared:
+    def _build(self, message: Message, recipients: list[tuple[str, str]] | None = None) -> Prepared:
         sender_domain = message.from_address.rpartition("@")[2].lower()
         try:
-            raw = mime.build(message, self.attachments[message.pk], self.recipients[message.pk])
+            raw = mime.build(
+                message, self.attachments[message.pk], recipients or self.recipients[message.pk]
+            )
         except mime.BuildError as error:
             return dropped(str(error))
         signer = self._signer(message, sender_domain)

@@ -62,8 +62,14 @@ def timeline(delivery: Delivery) -> list[tuple[datetime, str, Attempt | Event]]:
 @operator_required
 def message_detail(request: OperatorRequest, pk: int) -> HttpResponse:
     message = owned_or_404(request, Message, pk=pk)
+    # A batch task's message has a Delivery per recipient of the list: a page at a time.
+    page = Paginator(message.deliveries.order_by("kind", "pk"), 50).get_page(
+        request.GET.get("page")
+    )
     deliveries = list(
-        message.deliveries.prefetch_related("events", "attempts_made").order_by("kind", "pk")
+        Delivery.objects.filter(pk__in=[d.pk for d in page.object_list])
+        .prefetch_related("events", "attempts_made")
+        .order_by("kind", "pk")
     )
     for delivery in deliveries:
         delivery.timeline = timeline(delivery)  # type: ignore[attr-defined]  # for the template
@@ -74,6 +80,8 @@ def message_detail(request: OperatorRequest, pk: int) -> HttpResponse:
         {
             "message": message,
             "deliveries": deliveries,
+            "page": page,
+            "task": getattr(message, "send_task", None) if message.personal else None,
             "revision": template,
             "attachments": message.attachments.only("filename", "content_type", "size"),
         },

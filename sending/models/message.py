@@ -54,6 +54,9 @@ class Message(models.Model):
     trigger_type = models.PositiveSmallIntegerField(default=0)
     size = models.PositiveIntegerField(default=0, help_text="Bytes of content and attachments")
     bodies_purged_at = models.DateTimeField(null=True, blank=True)
+    # A batch task's content: each Delivery is its own mail (its own To, Message-ID,
+    # subject and data filled from the recipient's Delivery.data).
+    personal = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["account", "created_at"])]
@@ -100,6 +103,11 @@ class Delivery(models.Model):
     # toward suspension); policy refusals and full mailboxes do not.
     bounce_type = models.CharField(max_length=4, choices=BounceType.choices, blank=True)
     bounce_category = models.CharField(max_length=7, choices=BounceCategory.choices, blank=True)
+    # Of a batch task's Delivery: the task, and the recipient's own template data.
+    task = models.ForeignKey(
+        "sending.SendTask", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -107,6 +115,7 @@ class Delivery(models.Model):
             models.Index(fields=["account", "created_at"]),
             models.Index(fields=["account", "recipient", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["task", "status"]),
             models.Index(
                 fields=["domain", "next_attempt_at"],
                 condition=models.Q(status__in=[DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),

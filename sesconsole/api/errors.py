@@ -33,8 +33,10 @@ def as_dict(refusal: Refusal) -> dict[str, str]:
     return {"Code": refusal.code, "Message": refusal.message}
 
 
-def missing_parameter(name: str) -> Refusal:
-    return Refusal("MissingParameter", f"The parameter `{name}` is missing.")
+def missing_parameter(name: str, code: str = "MissingParameter") -> Refusal:
+    """`code`: the action's own code for this parameter where the spec has one
+    (MissingParameter.ReceiverIdNecessary), see registry.action's `missing`."""
+    return Refusal(code, f"The parameter `{name}` is missing.", name)
 
 
 def unknown_parameter(name: str) -> Refusal:

@@ -12,11 +12,17 @@ project starts):
 A handler gets the validated params and returns the Response fields without
 RequestId; it raises sesconsole.refusals.Refusal for a client error.
 
+A required parameter the request lacks is refused before the handler runs, as
+plain MissingParameter; where the spec names a code of its own for one, the
+handler's registration says so:
+
+    @action("DeleteReceiver", missing={"ReceiverId": "MissingParameter.ReceiverIdNecessary"})
+
 Who holds the API credentials is registered the same way (`credentials`): the
 gateway, below every app, only knows that a SecretId finds a Credential.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -70,6 +76,9 @@ class ApiContext(Generic[AccountT]):
 Handler = Callable[[ApiContext[Any], dict[str, Any]], dict[str, Any]]
 
 _handlers: dict[str, Handler] = {}
+# By action: the code answered when a required top-level parameter is absent.
+_missing_codes: dict[str, dict[str, str]] = {}
+_optional: dict[str, frozenset[str]] = {}
 
 
 CredentialLookup = Callable[[str], Credential | None]
@@ -106,13 +115,33 @@ def register(name: str, fn: Handler) -> Handler:
     return fn
 
 
-def action(name: str) -> Callable[[Handler], Handler]:
-    """Decorator registering the handler of the API action `name`."""
+def action(
+    name: str,
+    *,
+    missing: Mapping[str, str] | None = None,
+    optional: Iterable[str] = (),
+) -> Callable[[Handler], Handler]:
+    """Decorator registering the handler of the API action `name`; `missing` maps a
+    required parameter to the code that answers its absence, where not MissingParameter;
+    `optional` names (dotted) members api.json requires that the handler does not."""
 
     def decorator(fn: Handler) -> Handler:
-        return register(name, fn)
+        register(name, fn)
+        if missing:
+            _missing_codes[name] = dict(missing)
+        if optional:
+            _optional[name] = frozenset(optional)
+        return fn
 
     return decorator
+
+
+def missing_codes(name: str) -> Mapping[str, str]:
+    return _missing_codes.get(name, {})
+
+
+def optional_members(name: str) -> frozenset[str]:
+    return _optional.get(name, frozenset())
 
 
 def get(name: str) -> Handler | None:

@@ -8,6 +8,7 @@ or `Datas.0.Email`: the same path a GET request spells out in its query.
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -114,16 +115,38 @@ def input_fields(action: str) -> tuple[Field, ...]:
 # --- validation -----------------------------------------------------------------
 
 
-def validate(action: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Check `params` against the action's input; return them with types made exact."""
-    return _object(input_fields(action), params, "")
+def validate(
+    action: str,
+    params: dict[str, Any],
+    missing_codes: Mapping[str, str] | None = None,
+    optional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """Check `params` against the action's input; return them with types made exact.
+
+    `missing_codes`: the code of an absent top-level parameter where the action has
+    its own (registry.action's `missing`); plain MissingParameter otherwise.
+    `optional`: dotted paths of members api.json requires that this action does not
+    (registry.action's `optional`), such as BatchSendEmail's Template.TemplateData.
+    """
+    return _object(input_fields(action), params, "", missing_codes, optional)
 
 
 def _join(prefix: str, name: str | int) -> str:
     return f"{prefix}.{name}" if prefix else str(name)
 
 
-def _object(fields: tuple[Field, ...], value: Any, path: str) -> dict[str, Any]:
+def _shape(path: str) -> str:
+    """The dotted path without list indices (Datas.3.Email -> Datas.Email)."""
+    return ".".join(part for part in path.split(".") if not part.isdigit())
+
+
+def _object(
+    fields: tuple[Field, ...],
+    value: Any,
+    path: str,
+    missing_codes: Mapping[str, str] | None = None,
+    optional: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid_parameter(f"The parameter `{path}` must be an object.")
     known = {f.name for f in fields}
@@ -135,19 +158,21 @@ def _object(fields: tuple[Field, ...], value: Any, path: str) -> dict[str, Any]:
         item = value.get(f.name)
         # The SDK leaves unset fields out; other clients send null for them.
         if item is None:
-            if f.required:
-                raise missing_parameter(_join(path, f.name))
+            if f.required and _shape(_join(path, f.name)) not in optional:
+                raise missing_parameter(
+                    _join(path, f.name), (missing_codes or {}).get(f.name, "MissingParameter")
+                )
             continue
-        cleaned[f.name] = _field(f, item, _join(path, f.name))
+        cleaned[f.name] = _field(f, item, _join(path, f.name), optional)
     return cleaned
 
 
-def _field(f: Field, value: Any, path: str) -> Any:
+def _field(f: Field, value: Any, path: str, optional: frozenset[str] = frozenset()) -> Any:
     if f.type == "list":
         if not isinstance(value, list):
             raise invalid_parameter(f"The parameter `{path}` must be an array.")
-        return [_element(f.member, item, _join(path, i)) for i, item in enumerate(value)]
-    return _element(f.member, value, path)
+        return [_element(f.member, item, _join(path, i), optional) for i, item in enumerate(value)]
+    return _element(f.member, value, path, optional)
 
 
 def _text(value: str, path: str) -> str:
@@ -162,9 +187,9 @@ def _text(value: str, path: str) -> str:
     return value
 
 
-def _element(member: str, value: Any, path: str) -> Any:
+def _element(member: str, value: Any, path: str, optional: frozenset[str] = frozenset()) -> Any:
     if member not in SCALAR_MEMBERS:
-        return _object(load().objects[member], value, path)
+        return _object(load().objects[member], value, path, None, optional)
     kind = SCALAR_MEMBERS[member]
     if kind == "string":
         if isinstance(value, str):

@@ -82,7 +82,12 @@ def handle(request: HttpRequest, request_id: str) -> dict[str, Any]:
             f"At most {account.api_rate_per_second} {action} requests per second are allowed.",
         )
 
-    params = schema.validate(action, request_params(request, action, body))
+    params = schema.validate(
+        action,
+        request_params(request, action, body),
+        registry.missing_codes(action),
+        registry.optional_members(action),
+    )
     ctx = registry.ApiContext(
         request_id=request_id,
         account=account,

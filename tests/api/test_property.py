@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domains.models import DomainStatus, SenderDomain
+from sending.batch import receivers
 from sending.models import CustomBlock
 from sending.suppression import rules
 from sesconsole.api import registry, schema
@@ -273,6 +274,8 @@ class World:
     template_id: int
     block_id: int
     message_id: str
+    receiver_id: int = 0  # an empty recipient list
+    ready_receiver_id: int = 0  # a list of two addresses without data, ready to send to
 
 
 def meaningful(world: World, action: str) -> dict[str, list]:
@@ -372,10 +375,21 @@ def meaningful(world: World, action: str) -> dict[str, list]:
         "Email": ["new@example.com", *emails],
         "Emails": emails,
         "EmailAddressList": emails,
+        "ReceiversName": ["New customers", "", "x" * 300, "a<b>", "Customers"],
+        "Desc": ["Signed up in May", "", "x" * 400, "a\nb"],
+        "ReceiverId": [world.receiver_id, world.ready_receiver_id, 0, 2**63 - 1],
+        "TaskType": [1, 2, 3, 0, 4],
+        "ADLocation": [0, 1, 2, 3],
+        "BeginTime": [f"{day(1)} 09:00:00", f"{day(-1)} 09:00:00", "", "tomorrow"],
+        "IntervalTime": [24, 1, 0, 10_000],
+        "TermCycle": [0, 1, 2],
+        "KeyWord": ["cust", "", "%"],
+        "CreateTimeBegin": [day(-1), f"{day(0)} 00:00:00", "", "2024-02-30", "0001-01-01"],
+        "CreateTimeEnd": [day(1), f"{day(0)} 23:59:59", "", "24-01-01", "9999-12-31"],
     }
     # Creating needs a new name; the other actions one that exists (and a domain
     # without addresses, which DeleteEmailIdentity can delete).
-    first = {
+    named = {
         "EmailIdentity": "new.acme.example"
         if action == "CreateEmailIdentity"
         else "empty.acme.example",
@@ -383,6 +397,9 @@ def meaningful(world: World, action: str) -> dict[str, list]:
         if action == "CreateEmailAddress"
         else world.sender,
     }
+    first: dict[str, object] = {**named}
+    if action == "BatchSendEmail":
+        first["ReceiverId"] = world.ready_receiver_id
     for name, accepted in first.items():
         good[name] = [accepted, *(v for v in good[name] if v != accepted)]
     return good
@@ -402,7 +419,11 @@ PRESENCE = {
     "wild": (HOWS, ["absent", "meaningful", "typed", "junk", "null"]),
 }
 # Optional parameters the baseline gives, by input object.
-BASELINE_OPTIONAL = {"SendEmailRequest": {"Destination", "Template"}, "TemplateContent": {"Html"}}
+BASELINE_OPTIONAL = {
+    "SendEmailRequest": {"Destination", "Template"},
+    "BatchSendEmailRequest": {"Template"},
+    "TemplateContent": {"Html"},
+}
 
 
 def baseline(object_name: str, good: dict) -> dict:
@@ -610,6 +631,9 @@ def world(api, account, verified_sender, approved_template):
     )
     rules.block_hard_bounce("bounced@example.com", account, "550 no such user")
     rules.add_custom(account, ["blocked@example.com"])
+    receiver_list = receivers.create(account, "Customers")
+    ready = receivers.create(account, "Ready")
+    receivers.append(account, ready.pk, [("ana@example.com", None), ("bo@example.com", None)])
     sent = api(
         "SendEmail",
         {
@@ -628,6 +652,8 @@ def world(api, account, verified_sender, approved_template):
         template_id=approved_template.pk,
         block_id=CustomBlock.objects.get(account=account).pk,
         message_id=sent.response["MessageId"],
+        receiver_id=receiver_list.pk,
+        ready_receiver_id=ready.pk,
     )
 
 

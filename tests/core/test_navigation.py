@@ -20,6 +20,8 @@ def test_only_existing_pages_are_linked(operator_client):
         "Delivery Settings",
         "Send",
         "Message Log",
+        "Batch Tasks",
+        "Recipient Lists",
         "Blocklist",
         "API Keys",
     ]
