@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/batch.py [--recipients 100000] [--million 1000000] [--deliver 20000]
 
-On PostgreSQL and Redis (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL; see below), in one
+On PostgreSQL and Redis (DATABASE_URL, REDIS_URL, CELERY_BROKER_URL: bench/README.md), in one
 run, each figure against a baseline measured in the same run:
 
 (a) rows per second: a CSV of N recipients imported into a list (sending.batch.csvimport,
@@ -37,6 +37,7 @@ if str(BASE_DIR) not in sys.path:  # run as a script (bench/batch.py), not with 
 
 from bench.delivery import add_dkim_keys, start_sink, stop  # noqa: E402
 from bench.send_api import (  # noqa: E402
+    BENCH_ACCOUNT,
     BENCH_SENDER,
     BenchError,
     Fixtures,
@@ -55,12 +56,15 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/sesbench_batch"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/11"
 DEFAULT_PREFIX = "sesbench-batch"
-BENCH_ACCOUNT = "bench"  # as bench.send_api's create_fixtures names it
 RSS_TARGET_MB = 200
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench/batch.py", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="bench/batch.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--recipients", type=int, default=100_000, help="(a): list size")
     parser.add_argument("--million", type=int, default=1_000_000, help="(b): list size")
     parser.add_argument("--deliver", type=int, default=20_000, help="(c): task size")
@@ -100,9 +104,6 @@ def purge_account() -> None:
 
     from accounts.models import Account
     from sending.models import (
-        Attempt,
-        Delivery,
-        Event,
         ImportRejection,
         ReceiverAddress,
         ReceiverImport,
@@ -126,7 +127,6 @@ def purge_account() -> None:
     ImportRejection.objects.filter(receiver_import__receiver_list__account=account).delete()
     ReceiverImport.objects.filter(receiver_list__account=account).delete()
     SendTask.objects.filter(account=account).delete()
-    del Attempt, Delivery, Event  # named for the reader: delete_deliveries clears them
 
 
 def delete_deliveries(where: str, params: list[object]) -> None:

@@ -55,10 +55,8 @@ class Content:
     size: int = 0
 
 
-def template_content(account: Account, template: dict[str, Any], subject: str) -> Content:
-    """The content of `template` ({"TemplateID": int, "TemplateData": JSON string}):
-    approved, its data complete, the subject filled from it."""
-    template_id = template.get("TemplateID")
+def approved_revision(account: Account, template_id: object) -> TemplateRevision:
+    """The approved revision of the account's template `template_id`, or the refusal."""
     found = None
     if isinstance(template_id, int) and not isinstance(template_id, bool):
         found = (
@@ -72,13 +70,19 @@ def template_content(account: Account, template: dict[str, Any], subject: str) -
             f"There is no template {template_id} of yours.",
             "Template",
         )
-    revision = found.approved
-    if revision is None:
+    if found.approved is None:
         raise Refusal(
             "OperationDenied.TemplateStatusError",
             f"Template {template_id} has no approved version yet.",
             "Template",
         )
+    return found.approved
+
+
+def template_content(account: Account, template: dict[str, Any], subject: str) -> Content:
+    """The content of `template` ({"TemplateID": int, "TemplateData": JSON string}):
+    approved, its data complete, the subject filled from it."""
+    revision = approved_revision(account, template.get("TemplateID"))
     try:
         data = parse_template_data(template.get("TemplateData"))
     except BadTemplateData as error:

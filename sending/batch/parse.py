@@ -31,6 +31,7 @@ from django.utils import timezone
 from accounts.models import Account
 from sending.acceptance.attachments import parse_attachments
 from sending.acceptance.content import (
+    approved_revision,
     check_custom_allowed,
     check_subject,
     simple_content,
@@ -43,7 +44,7 @@ from sending.batch import receivers
 from sending.batch.service import TaskSpec, check_list_ready, marked_subject
 from sending.models import ReceiverList, TaskType
 from sesconsole.refusals import Refusal
-from templates_app.models import EmailTemplate, TemplateRevision
+from templates_app.models import TemplateRevision
 from templates_app.variables import BadTemplateData, find_variables, parse_template_data
 
 TASK_TYPES = {1: TaskType.IMMEDIATE, 2: TaskType.TIMED, 3: TaskType.CYCLIC}
@@ -65,29 +66,6 @@ def parse_time(account: Account, raw: object, param: str) -> datetime:
     if moment < timezone.now() - GRACE:
         raise Refusal("InvalidParameterValue.BeginTimeBeforeNow", f"{param} is in the past.", param)
     return moment
-
-
-def approved_revision(account: Account, template_id: object) -> TemplateRevision:
-    found = None
-    if isinstance(template_id, int) and not isinstance(template_id, bool):
-        found = (
-            EmailTemplate.objects.filter(account=account, pk=template_id)
-            .select_related("approved")
-            .first()
-        )
-    if found is None:
-        raise Refusal(
-            "FailedOperation.InvalidTemplateID",
-            f"There is no template {template_id} of yours.",
-            "Template",
-        )
-    if found.approved is None:
-        raise Refusal(
-            "OperationDenied.TemplateStatusError",
-            f"Template {template_id} has no approved version yet.",
-            "Template",
-        )
-    return found.approved
 
 
 def match_variables(

@@ -165,7 +165,8 @@ def delete(receiver_list: ReceiverList) -> None:
         if task is not None:
             raise Refusal(
                 "OperationDenied.ReceiverIsOperating",
-                f"Task {task.pk} is sending to this list; cancel it or let it finish first.",
+                f"Task {task.pk} ({task.get_status_display().lower()}) sends to this list; "
+                "cancel it or let it finish first.",
             )
         locked.delete()
 

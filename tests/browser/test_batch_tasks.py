@@ -120,6 +120,7 @@ def test_a_tasks_bar_moves_until_the_days_quota_pauses_it(
     expect(page.get_by_role("heading", name=re.compile(r"^Task \d+$"))).to_be_visible()
     task = SendTask.objects.get()
     expect(page.get_by_test_id("task-figures")).to_contain_text(f"of {LIST_SIZE}")
+    assert page.url.endswith(f"/batch/tasks/{task.pk}/")  # not the preview's #preview
 
     page.get_by_role("link", name="Batch Tasks").first.click()
     page.evaluate("window.sameDocument = true")  # gone if the page reloads

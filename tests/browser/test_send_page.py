@@ -82,6 +82,7 @@ def test_switching_templates_keeps_what_was_typed(browser_page, make_account, ma
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_test_id("message-id")).to_be_visible()
     message = Message.objects.get()
+    assert "#" not in page.url  # the preview's fragment does not follow to the message
     assert message.sender == news
     assert message.template_revision == code.approved
     assert message.template_data == {"name": "Ana", "code": "4711"}

@@ -354,10 +354,11 @@ def test_a_list_a_task_sends_to_is_not_deleted(
     receiver_list = make_list(account, 3)
     task = create_task(account, verified_sender, receiver_list, approved_template)
     url = list_url(receiver_list, "recipient_list_delete")
-    assert f"Task {task.pk} is sending to this list" in operator_client.get(url).content.decode()
+    page = operator_client.get(url).content.decode()
+    assert f"Task {task.pk} (sending) sends to this list" in page
     response = operator_client.post(url)
     assert flash(response) == [
-        f"Task {task.pk} is sending to this list; cancel it or let it finish first."
+        f"Task {task.pk} (sending) sends to this list; cancel it or let it finish first."
     ]
     assert ReceiverList.objects.filter(pk=receiver_list.pk).exists()
 
