@@ -11,7 +11,7 @@ The day is the account's (Account.zone); the use is a shared counter
 (sesconsole.ratelimit), so every process sees the same figure.
 """
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.conf import settings
 
@@ -33,19 +33,22 @@ def key(domain: SenderDomain) -> str:
     return f"warmup:{domain.pk}"
 
 
-def today(domain: SenderDomain, now: datetime | None = None) -> int:
-    """The window (day start, unix seconds) the domain's use is counted in."""
-    return day_start(now, tz=domain.account.zone)
+def today(domain: SenderDomain, now: datetime | None = None, zone: tzinfo | None = None) -> int:
+    """The window (day start, unix seconds) the domain's use is counted in: the day of
+    its account (`zone`, when the caller has it at hand, saves reading the account)."""
+    return day_start(now, tz=zone or domain.account.zone)
 
 
 def used_today(domain: SenderDomain, now: datetime | None = None) -> int:
     return ratelimit.peek(key(domain), KEEP, start=today(domain, now))
 
 
-def count(domain: SenderDomain, amount: int, now: datetime | None = None) -> None:
+def count(
+    domain: SenderDomain, amount: int, now: datetime | None = None, zone: tzinfo | None = None
+) -> None:
     """Count mail that is not held back by the cap (transactional sends)."""
     if amount and cap(domain) is not None:
-        ratelimit.count(key(domain), KEEP, amount, start=today(domain, now))
+        ratelimit.count(key(domain), KEEP, amount, start=today(domain, now, zone))
 
 
 def step_to(domain: SenderDomain, step: int | None) -> None:

@@ -137,6 +137,7 @@ def accept(account: Account, request: SendRequest) -> Message:
     warmup.count(
         request.sender.domain,
         sum(s == SendStatus.OK and not simulator.is_simulated(a) for a, _, s in verdicts),
+        zone=account.zone,
     )
     return message
 

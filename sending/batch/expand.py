@@ -171,7 +171,7 @@ class Chunk:
         cap = warmup.cap(domain)
         if cap is None:
             return None
-        return warmup.key(domain), warmup.today(domain, self.now), cap
+        return warmup.key(domain), warmup.today(domain, self.now, self.account.zone), cap
 
     def _expand(self, rows: list[tuple[int, str, object]]) -> Step:
         task, account = self.task, self.account
