@@ -130,7 +130,7 @@ class Chunk:
         task = self.task
         problem = self._problem()
         if problem:
-            service._fail(task, problem, TaskStatus.SENDING)
+            service.fail(task, problem, TaskStatus.SENDING)
             return Step(stop=True)
         rows = list(
             ReceiverAddress.objects.filter(
@@ -209,7 +209,7 @@ class Chunk:
         )
         limits.give_back_budget(account, over, warm)
         try:
-            written = self._write(taken, refused, simulated)
+            written, later = self._write(taken, refused, simulated)
         except BaseException:
             used = sum(
                 1 for _, e, _ in taken if e.lower() not in refused and e.lower() not in simulated
@@ -225,20 +225,21 @@ class Chunk:
         if (cached and not over) or not taken:
             self._pause(warm)
             return Step(written, stop=True)
-        return Step(written, later=self.later)
+        return Step(written, later=later)
 
     def _write(
         self,
         taken: list[tuple[int, str, object]],
         refused: dict[str, SendStatus],
         simulated: set[str],
-    ) -> int:
+    ) -> tuple[int, datetime | None]:
         task, account, now = self.task, self.account, self.now
         queued = [row for row in taken if row[1].lower() not in refused]
         first, gap = limits.pace(account, len(queued), now)
-        self.later = first + gap * len(queued) - LEAD if queued else None
-        if self.later is not None and self.later <= timezone.now():
-            self.later = None
+        # When the next chunk is due: shortly before this one's last slot, if not yet.
+        later = first + gap * len(queued) - LEAD if queued else None
+        if later is not None and later <= timezone.now():
+            later = None
         slot = 0
         deliveries = []
         for _, email, data in taken:
@@ -281,7 +282,7 @@ class Chunk:
                 sent_count=task.sent_count + len(queued),
                 refused_count=task.refused_count + sum(reasons.values()),
                 refusals=merged,
-                next_chunk_at=self.later,
+                next_chunk_at=later,
                 updated_at=now,
                 # The hold is renewed with each chunk: it only has to outlast one.
                 leased_until=timezone.now() + timedelta(seconds=settings.SES_BATCH_LEASE_SECONDS),
@@ -301,7 +302,7 @@ class Chunk:
                 if d.status == DeliveryStatus.DROPPED
             )
             publish_on_commit({d.domain for d in written if d.status == DeliveryStatus.QUEUED})
-        return len(taken)
+        return len(taken), later
 
     def _pause(self, warm: tuple[str, int, int] | None) -> None:
         """The day's budget is used: the task waits for the next day, its cache kept."""
@@ -322,5 +323,3 @@ class Chunk:
             next_chunk_at=None,
             updated_at=self.now,
         )
-
-    later: datetime | None = None

@@ -162,7 +162,7 @@ def start_run(task: SendTask, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     receiver_list = task.receiver_list
     if receiver_list is None:
-        return _fail(task, "The recipient list was deleted.", TaskStatus.PENDING)
+        return fail(task, "The recipient list was deleted.", TaskStatus.PENDING)
     valid = ReceiverAddress.objects.filter(receiver_list=receiver_list, status=AddressStatus.VALID)
     last = valid.aggregate(last=Max("pk"))["last"] or 0
     requested = valid.filter(pk__lte=last).count()
@@ -213,7 +213,7 @@ def finish_run(task: SendTask, now: datetime | None = None) -> None:
     running.update(status=TaskStatus.DONE, next_chunk_at=None, updated_at=now)
 
 
-def _fail(task: SendTask, reason: str, *statuses: str) -> bool:
+def fail(task: SendTask, reason: str, *statuses: str) -> bool:
     SendTask.objects.filter(pk=task.pk, status__in=statuses or [task.status]).update(
         status=TaskStatus.ERROR, error_message=reason, updated_at=timezone.now()
     )
